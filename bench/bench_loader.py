@@ -1,7 +1,8 @@
 """Loader throughput: `rice_prune.data.load_rice` against `keras.utils.image_dataset_from_directory`.
 
 Both read the same generated JPEG files (5,000 by default: 1,000 per variety, 250x250 px), decode, resize and batch
-them; the two are run alternately, several rounds, and the median images/s of each is reported with their ratio.
+them; the two are run alternately, several rounds. Reported: the median images per second of wall time, and the
+median CPU time per image (all threads of the process), which a shared, throttled machine disturbs far less.
 
     python bench/bench_loader.py [--n_per_class 1000] [--rounds 5] [--sizes 224 128 64]
 """
@@ -17,10 +18,11 @@ from rice_prune.synthetic import make_synthetic_rice
 from rice_prune.data import load_rice
 
 
-def images_per_second(ds):
-    start, n = time.perf_counter(), 0
+def measure(ds):
+    "(images per second of wall time, CPU milliseconds per image) for one pass over `ds`."
+    wall, cpu, n = time.perf_counter(), time.process_time(), 0
     for x, _ in ds: n += int(x.shape[0])
-    return n / (time.perf_counter() - start)
+    return n / (time.perf_counter() - wall), 1000 * (time.process_time() - cpu) / n
 
 
 def main():
@@ -43,17 +45,25 @@ def main():
                          progress=False).train
         theirs = keras.utils.image_dataset_from_directory(root, image_size=(size, size), batch_size=args.batch_size,
                                                           label_mode='categorical', seed=42, verbose=False)
-        for ds in (ours, theirs):  # warm up: build the graphs, fill the page cache
+        # what a Keras user adds to get what load_rice gives: images in [0, 1]
+        theirs_01 = theirs.map(lambda x, y: (x / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE)
+        pipes = {'load_rice': ours, 'keras': theirs, 'keras + rescale': theirs_01}
+        for ds in pipes.values():  # warm up: build the graphs, fill the page cache
             for _ in ds.take(3): pass
-        times = {'rice_prune': [], 'keras': []}
+        runs = {k: [] for k in pipes}
         for _ in range(args.rounds):
-            times['rice_prune'].append(images_per_second(ours))
-            times['keras'].append(images_per_second(theirs))
-        a, b = statistics.median(times['rice_prune']), statistics.median(times['keras'])
-        rows.append((size, a, b, a / b))
-    print(f"| image size | load_rice (img/s) | image_dataset_from_directory (img/s) | ratio |")
-    print(f"|---:|---:|---:|---:|")
-    for size, a, b, r in rows: print(f"| {size}x{size} | {a:,.0f} | {b:,.0f} | {r:.2f}x |")
+            for k, ds in pipes.items(): runs[k].append(measure(ds))
+        med = {k: [statistics.median(v[i] for v in r) for i in (0, 1)] for k, r in runs.items()}
+        rows.append((size, med))
+    print("| image size | load_rice img/s | keras img/s | speed ratio | load_rice CPU ms/img | keras CPU ms/img "
+          "| CPU ratio | CPU ratio vs keras + rescale |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size, m in rows:
+        (a_ips, a_cpu), (b_ips, b_cpu), (_, c_cpu) = m['load_rice'], m['keras'], m['keras + rescale']
+        print(f"| {size}x{size} | {a_ips:,.0f} | {b_ips:,.0f} | {a_ips / b_ips:.2f}x | {a_cpu:.3f} | {b_cpu:.3f} "
+              f"| {b_cpu / a_cpu:.2f}x | {c_cpu / a_cpu:.2f}x |")
+    print("\nratios > 1 mean load_rice is faster (speed: wall-time throughput; CPU: CPU time per image).\n"
+          "keras yields images in [0, 255]; 'keras + rescale' maps them to [0, 1] as load_rice does.")
 
 
 if __name__ == '__main__': main()
