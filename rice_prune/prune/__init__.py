@@ -1,0 +1,6 @@
+"Structured filter pruning for Keras 3: channel dependency graph (`graph`), importance criteria (`importance`), pruner (`pruner`)."
+from .graph import ChannelGraph, ChannelGroup, ChannelRule, LayerCall, UnsupportedLayerError, register_channel_rule, rule_for
+from .importance import (Importance, MagnitudeImportance, BNScaleImportance, ActivationImportance, RandomImportance,
+                         FunctionImportance, CRITERIA, get_importance, unit_scores, activation_stats)
+from .pruner import (kept_count, select_filters, remove_filters, prune_filters, pruning_report, pruning_summary,
+                     to_tflite, tflite_predict)
