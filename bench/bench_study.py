@@ -23,7 +23,7 @@ def main():
     if not args.reuse_data: env['RICE_PRUNE_HOME'] = str(work/'home')
     if args.threads: env['TF_NUM_INTRAOP_THREADS'] = env['TF_NUM_INTEROP_THREADS'] = str(args.threads)
     out = work/'study'
-    cmd = [sys.executable, '-c', 'from rice_prune.study import rice_prune_study; rice_prune_study()',
+    cmd = [str(Path(sys.executable).parent/'rice_prune_study'),  # the installed command, as a user runs it
            '--preset', args.preset, '--out', str(out), '--quiet', *extra]
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
