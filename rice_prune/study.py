@@ -26,8 +26,8 @@ from tqdm.auto import tqdm
 
 import rice_prune
 from .synthetic import make_synthetic_rice
-from .data import load_rice, find_class_root, default_data_dir, RiceData
-from .models import MODELS, MIN_INPUT_SIZE, build_model
+from .data import load_rice, find_class_root, default_data_dir, RiceData, DatasetUnavailableError
+from .models import MODELS, MIN_INPUT_SIZE, build_model, imagenet_weights_path, WeightsUnavailableError
 from .cost import count_flops, count_params, count_filters, STUDY_REPORTED_COSTS
 from .featuremaps import dead_filter_stats, dead_filter_summary, plot_dead_filters, plot_layer_overview
 from .train import train, plot_history
@@ -357,8 +357,9 @@ def run_study(data=None, # the real dataset's folder, a `RiceData`, or None: the
     config = study_config(preset, **settings)
     out = Path(out).expanduser() if out is not None else default_study_dir(preset)
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"out={out} is a file; expected a folder for the study's results")
-    if any(m.startswith('vgg') for m in config.models) and config.vgg_weights not in (None, 'imagenet'):
-        if not Path(config.vgg_weights).expanduser().is_file():
+    if any(m.startswith('vgg') for m in config.models):  # before any work: hours of training must not end on a missing file
+        if config.vgg_weights == 'imagenet': imagenet_weights_path()  # downloads once, or says how to supply the file
+        elif config.vgg_weights is not None and not Path(config.vgg_weights).expanduser().is_file():
             raise FileNotFoundError(f"vgg_weights={config.vgg_weights!r}: no such file")
     started = time.perf_counter()
     data = study_data(data, config, progress)
@@ -595,7 +596,7 @@ def write_study_report(s:_Study, records:dict, steps:pd.DataFrame) -> tuple:
     return md, html, dict(models=models, pruning=pruning, exports=exports)
 
 # %% ../nbs/15_study.ipynb #2277911c
-_USER_ERRORS = (ValueError, TypeError, FileNotFoundError, NotADirectoryError)
+_USER_ERRORS = (ValueError, TypeError, FileNotFoundError, NotADirectoryError, WeightsUnavailableError, DatasetUnavailableError)
 
 def _excerpt(result:StudyResult) -> str:
     "A few lines to print at the end: the main table and where the report is."
