@@ -5,4 +5,5 @@ from .importance import (Importance, MagnitudeImportance, BNScaleImportance, Act
 from .pruner import (kept_count, select_filters, remove_filters, prune_filters, pruning_report, pruning_summary,
                      to_tflite, tflite_predict)
 from .recover import (classifier_head, retrain_classifier, fine_tune, prunable_layers, sensitivity_scan, plot_sensitivity,
-                      adaptive_ratios, iterative_prune, pruning_experiment, STUDY_PRUNING_ACCURACY)
+                      adaptive_ratios, ratio_for_flops, iterative_prune, compare_pruned, pruning_experiment,
+                      STUDY_PRUNING_ACCURACY)
