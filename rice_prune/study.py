@@ -518,7 +518,10 @@ def write_study_report(s:_Study, records:dict, steps:pd.DataFrame) -> tuple:
                           perturbed_accuracy=models.perturbed_accuracy.map(_fmt_pct),
                           study_test_accuracy=models.study_test_accuracy.map(_fmt_pct),
                           train_minutes=models.train_minutes.round(1))
-    rep.table(_pretty(shown), caption='Trained networks (measured) and the study (published)')
+    measured = ['params', 'flops', 'filters', 'epochs', 'best_epoch', 'val_accuracy', 'test_accuracy', 'misclassified', 'n_test', 'train_minutes']
+    rep.table(_pretty(shown[measured]), caption='Trained networks, measured in this run')
+    beside = ['flops', 'study_flops_224', 'test_accuracy', 'perturbed_accuracy', 'study_test_accuracy', 'misclassified', 'study_misclassified_of_7500']
+    rep.table(_pretty(shown[beside]), caption="Beside the study's published figures (its accuracy is on the perturbed test set)")
     summary = models.rename(columns={}).assign(display_name=models.index)
     rep.figure(plot_summary(summary, title='FLOPs and filters against misclassified test images (this run)'),
                caption='The study\'s two summary plots, for this run', name='summary')
