@@ -14,21 +14,21 @@ import shutil
 import sys
 import time
 import numbers
-from dataclasses import dataclass, field, asdict, replace
+from dataclasses import dataclass, asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import keras
-from fastcore.script import call_parse, Param, store_true
+from fastcore.script import call_parse, store_true
 from tqdm.auto import tqdm
 
 import rice_prune
 from .synthetic import make_synthetic_rice
 from .data import load_rice, find_class_root, default_data_dir, RiceData, DatasetUnavailableError
 from .models import MODELS, MIN_INPUT_SIZE, build_model, imagenet_weights_path, WeightsUnavailableError
-from .cost import count_flops, count_params, count_filters, STUDY_REPORTED_COSTS
+from .cost import count_flops, count_params, count_filters
 from .featuremaps import dead_filter_stats, dead_filter_summary, plot_dead_filters, plot_layer_overview
 from .train import train, plot_history
 from .evaluate import (evaluate_model, generalization_test, measure_latency, plot_confusion_matrix,
@@ -189,19 +189,20 @@ def _save_model(model, path:Path): _write_atomic(path, lambda tmp: model.save(tm
 
 def _pickle(obj, path:Path): _write_atomic(path, lambda tmp: tmp.write_bytes(pickle.dumps(obj)))
 
-def _keras_size(path:Path) -> int: return Path(path).stat().st_size
-
 class _Study:
     "What the steps share: settings, data, output folder, experiment log, progress."
     def __init__(self, config:StudyConfig, data:RiceData, out:Path, progress:bool, callbacks:list):
         self.config, self.data, self.out, self.progress, self.callbacks = config, data, out, progress, callbacks
         self.db = out/'experiments.db'
         self.dataset = describe_dataset(data)
+        self._models = {}  # trained models read once: the prune steps and the report all start from them
 
     def model_path(self, name:str) -> Path: return self.out/'models'/f'{name}.keras'
 
     def load(self, name:str) -> keras.Model:
-        return keras.models.load_model(self.model_path(name), compile=False)
+        "The saved model `name` (read once per run; callers don't change it: pruning returns a new model)."
+        if name not in self._models: self._models[name] = keras.models.load_model(self.model_path(name), compile=False)
+        return self._models[name]
 
     def build(self, model_name:str) -> keras.Model:
         kwargs = dict(weights=self.config.vgg_weights) if model_name.startswith('vgg') else {}
