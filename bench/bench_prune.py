@@ -13,7 +13,9 @@
               xla     the same tf.function with jit_compile=True
               tflite  rice_prune.prune.to_tflite + tf.lite.Interpreter (XNNPACK, num_threads=1)
       round_to  1 = plain floor(n(1 - ratio)) kept counts (the filters Torch-Pruning keeps);
-                k = prune_filters(..., round_to=k): kept counts rounded to multiples of k.
+                k = prune_filters(..., round_to=k): kept counts multiples of k, rounded the default way
+                    (rounding='balanced': up or down so the total stays near the ratio's);
+                kd = prune_filters(..., round_to=k, rounding='down'): every layer rounded down.
     Each path's pruned model is compared with the unpruned model run the same way.
 
 Timing: one TensorFlow thread; every (variant, path) is called once to warm up (tracing, XLA compilation,
@@ -26,7 +28,7 @@ A full run costs about 11 min of CPU time (VGG16 at batch 32 is two thirds of it
 other jobs the wall time is longer (22 min measured here with the other core busy). Subsets: --models,
 --paths, --batches, --round-to, --ratios.
 
-Usage: python bench/bench_prune.py [--models vgg16,googlenet,cnn] [--ratios 0.05,0.1,0.2] [--round-to 1,16]
+Usage: python bench/bench_prune.py [--models vgg16,googlenet,cnn] [--ratios 0.05,0.1,0.2] [--round-to 1,16,16d]
                                    [--paths keras,graph,xla,tflite] [--batches 1,32] [--size 224]
                                    [--runs-1 7] [--runs-32 2] [--prune-runs 5] [--threads 1] [--skip-prune] [--skip-speed]
 """
@@ -38,7 +40,7 @@ def main():
     parser.add_argument('--models', default='vgg16,googlenet,cnn', help='comma-separated names from rice_prune.models.MODELS')
     parser.add_argument('--size', type=int, default=224, help='input height and width for the speed-up part')
     parser.add_argument('--ratios', default='0.05,0.1,0.2', help='comma-separated pruning ratios for the speed-up part')
-    parser.add_argument('--round-to', default='1,16', help='comma-separated round_to values (1: no rounding)')
+    parser.add_argument('--round-to', default='1,16,16d', help="comma-separated round_to values (1: none; a 'd' suffix: rounding='down')")
     parser.add_argument('--paths', default='keras,graph,xla,tflite', help='comma-separated inference paths')
     parser.add_argument('--batches', default='1,32', help='comma-separated batch sizes')
     parser.add_argument('--runs-1', type=int, default=7, help='timed rounds at batch 1 (after one warm-up call)')
@@ -88,7 +90,11 @@ def main():
 
     # (b) speed-up / FLOPs reduction -----------------------------------------------------------------------------
     ratios = [float(r) for r in args.ratios.split(',')]
-    round_tos = [int(r) for r in args.round_to.split(',')]
+    round_tos = [r.strip() for r in args.round_to.split(',')]
+    for r in round_tos:
+        if not r.rstrip('d').isdigit() or int(r.rstrip('d')) < 1: parser.error(f"--round-to: {r!r} is not a count like 16 or 16d")
+    def prune_variant(model, ratio, round_to):
+        return prune_filters(model, ratio, round_to=int(round_to.rstrip('d')), rounding='down' if round_to.endswith('d') else 'balanced')
     paths = args.paths.split(',')
     batches = [int(b) for b in args.batches.split(',')]
     unknown = set(paths) - {'keras', 'graph', 'xla', 'tflite'}
@@ -121,9 +127,9 @@ def main():
         kwargs = {'weights': None} if name.startswith('vgg') else {}
         keras.utils.set_random_seed(0)
         model = build_model(name, input_shape=(args.size, args.size, 3), **kwargs)
-        variants = [(0.0, 1, model)]
+        variants = [(0.0, '1', model)]
         for ratio in ratios:
-            for round_to in round_tos: variants.append((ratio, round_to, prune_filters(model, ratio, round_to=round_to)))
+            for round_to in round_tos: variants.append((ratio, round_to, prune_variant(model, ratio, round_to)))
         flops = [count_flops(m) for *_, m in variants]
         tflite = {id(m): to_tflite(m) for *_, m in variants} if 'tflite' in paths else {}
         for batch in batches:
@@ -143,7 +149,7 @@ def main():
                     reduction, speedup = flops[0] / flops[k], base / t
                     rows.append(dict(model=name, ratio=ratio, batch=batch, path=path, round_to=round_to,
                                      flops_reduction=reduction, speedup=speedup, efficiency=speedup / reduction))
-                    print(f"{name:10s} {ratio:5.2f} {round_to:5d} {batch:5d} {path:>6s} {flops[k]:14,d} {reduction:10.2f} "
+                    print(f"{name:10s} {ratio:5.2f} {round_to:>5s} {batch:5d} {path:>6s} {flops[k]:14,d} {reduction:10.2f} "
                           f"{1e3 * base:12.1f} {1e3 * t:10.1f} {speedup:9.2f} {speedup / reduction:10.2f} "
                           f"{str(speedup / reduction >= 0.85):>8s}", flush=True)
                 del fns
@@ -152,7 +158,7 @@ def main():
     print(f"(b) took {time.perf_counter() - started:.0f} s")
 
     table = pd.DataFrame(rows)
-    table['config'] = table.path + ' r' + table.round_to.astype(str)
+    table['config'] = table.path + ' r' + table.round_to
     configs = [f'{p} r{r}' for r in round_tos for p in paths]
     print("\nefficiency (speed-up / FLOPs reduction) per row and configuration (path, round_to):")
     pivot = table.pivot_table(index=['model', 'batch', 'ratio'], columns='config', values='efficiency').reindex(columns=configs)

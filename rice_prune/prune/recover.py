@@ -150,7 +150,7 @@ def sensitivity_scan(model:keras.Model, # a trained classifier
                      ratios=(0.1, 0.3, 0.5, 0.7, 0.9), # shares of filters to remove, each in (0, 1)
                      layers:list|None=None, # names of the layers to scan; default: `prunable_layers(model)`
                      criterion='l1', # which filters go: any criterion `prune_filters` takes
-                     round_to:int=1, # kept filter counts are multiples of this
+                     round_to:int=1, # kept filter counts are multiples of this (rounded down)
                      min_filters:int=1, # every layer keeps at least this many filters
                      progress:bool=True, # show a progress bar over the layers
                     ) -> pd.DataFrame: # layer, ratio, filters, kept, flops, flops_reduction, accuracy, accuracy_drop
@@ -173,7 +173,7 @@ def sensitivity_scan(model:keras.Model, # a trained classifier
         size = graph.group_of(name).size
         for r in ratios:
             removed = select_filters(graph, 0.0, scorer, per_layer={name: r}, round_to=round_to,
-                                     min_filters=min_filters)
+                                     min_filters=min_filters, rounding='down')  # a layer alone: rounding down
             pruned = graph.rebuild(graph.units_for(removed))
             accuracy, flops = evaluate_model(pruned, ds).accuracy, count_flops(pruned)
             rows.append(dict(layer=name, ratio=r, filters=size, kept=size - len(removed.get(name, ())), flops=flops,
@@ -254,16 +254,17 @@ class _Ratios(dict):
 def ratio_for_flops(model:keras.Model, # the model to prune
                     target_flops_reduction:float, # share of the model's FLOPs to remove, in [0, 1)
                     ignored_layers=(L.Dense,), # layers that keep their filters, as in `prune_filters`
-                    round_to:int=1, # kept filter counts are multiples of this, as in `prune_filters`
+                    round_to:int=1, # kept filter counts are multiples of this, each rounded down
                     min_filters:int=1, # every layer keeps at least this many filters
-                   ) -> float: # the ratio for `prune_filters(model, ratio, ignored_layers=...)`
+                   ) -> float: # the ratio for `prune_filters(model, ratio, ignored_layers=..., round_to=..., rounding='down')`
     "The first uniform ratio 1 − k/n whose `prune_filters` model removes at least `target_flops_reduction` of the FLOPs."
     _check_model(model, 'ratio_for_flops')
     target = _check_ratio(target_flops_reduction, 'target_flops_reduction')
     if target == 0: return 0.0
     graph, ignored, base_flops = ChannelGraph(model), list(ignored_layers or []), count_flops(model)
     def reduction(ratio):
-        removed = select_filters(graph, ratio, 'l1', ignored_layers=ignored, round_to=round_to, min_filters=min_filters)
+        removed = select_filters(graph, ratio, 'l1', ignored_layers=ignored, round_to=round_to, min_filters=min_filters,
+                                 rounding='down')
         return 1 - count_flops(graph.rebuild(graph.units_for(removed))) / base_flops
     # FLOPs change only where some group's kept count ⌊n(1 − ratio)⌋ steps: at ratio 1 − k/n
     candidates = sorted({1 - k / g.size for g in graph.groups if len(g.removable) for k in range(1, g.size)})
