@@ -8,7 +8,7 @@ too, so that every filter is recognisable by its bias), and the very same weight
 architecture written in PyTorch. Each is pruned at the same ratios, uniformly layer by layer (not global), the
 final classifier left alone:
 
-- rice_prune:    prune_filters(model, ratio, criterion='l1', round_to=R)
+- rice_prune:    prune_filters(model, ratio, criterion='l1', round_to=R, rounding='down')
 - Torch-Pruning: tp.pruner.MetaPruner(model, example_inputs, importance=tp.importance.MagnitudeImportance(p=1,
                  group_reduction='first', normalizer=None), pruning_ratio=ratio, global_pruning=False,
                  ignored_layers=[classifier], round_to=R if R > 1 else None)
@@ -48,7 +48,8 @@ ROUNDING: Torch-Pruning removes C - int(C * (1 - ratio)) channels of a C-channel
 rice_prune keeps floor(C * (1 - ratio) + 1e-9). They agree except where C * (1 - ratio) lands a hair below a
 whole number in floating point, e.g. C=10, ratio=0.8: 10 * (1 - 0.8) = 1.9999999999999996, Torch-Pruning keeps
 1 filter, rice_prune 2. For ratios 0.05 / 0.1 / 0.2 no C up to 4096 is affected. round_to (both): the kept
-count rounded down to a multiple of R (rice_prune never below min_filters).
+count rounded down to a multiple of R (rice_prune never below min_filters; the script passes rounding='down',
+since rice_prune's default rounds each layer up or down to keep the model's total near the ratio).
 
 Keras (TensorFlow) and PyTorch live in separate environments: the script runs the Keras side itself and the
 torch side as a long-lived subprocess of another interpreter (--torch-python), the two exchanging an .npz of
@@ -492,11 +493,12 @@ def main():
         images = rng.uniform(0, 1, (4, args.size, args.size, 3)).astype('float32')
         arrays.update(torch_state(model, name))
         arrays[f'{name}/_images'] = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
-        prune_filters(model, ratios[0], round_to=args.round_to)  # warm-up: Keras builds its caches on the first call
+        prune_filters(model, ratios[0], round_to=args.round_to, rounding='down')  # warm-up: Keras builds its caches on the first call
         variants = [(0.0, model, None)]
         for ratio in ratios:
             start = time.perf_counter()
-            pruned = prune_filters(model, ratio, criterion='l1', round_to=args.round_to)
+            # rounding='down': Torch-Pruning rounds each layer down; our default ('balanced') would differ
+            pruned = prune_filters(model, ratio, criterion='l1', round_to=args.round_to, rounding='down')
             variants.append((ratio, pruned, time.perf_counter() - start))
         rows = []
         for ratio, m, seconds in variants:
