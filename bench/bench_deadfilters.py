@@ -11,7 +11,7 @@ the process (robust to other processes sharing the machine) and in wall time, an
 
 Set TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS to pin the thread count (we measured with 1 and 1).
 """
-import argparse, os, time
+import argparse, os
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 import numpy as np
@@ -19,14 +19,9 @@ import tensorflow as tf
 import keras
 
 from rice_prune.models import build_model
-from rice_prune.featuremaps import conv_layers, dead_filter_stats
-
-
-def timed(fn):
-    "(CPU seconds of the process, wall seconds) of one call of `fn`."
-    cpu, wall = time.process_time(), time.perf_counter()
-    fn()
-    return time.process_time() - cpu, time.perf_counter() - wall
+from rice_prune.prune.layers import conv_layers
+from rice_prune.prune.activations import dead_filter_stats
+from timing import interleaved
 
 
 def main():
@@ -56,12 +51,9 @@ def main():
         stats = lambda: dead_filter_stats(model, data, batch_size=args.batch_size, progress=False)
         # warm up on one batch: trace both functions once, outside the timing
         model.predict(data.take(1), verbose=0); dead_filter_stats(model, data.take(1), progress=False)
-        times = {'predict': [], 'stats': []}
-        for _ in range(args.rounds):
-            times['predict'].append(timed(predict))
-            times['stats'].append(timed(stats))
-        p_cpu, p_wall = (min(t[i] for t in times['predict']) for i in (0, 1))
-        s_cpu, s_wall = (min(t[i] for t in times['stats']) for i in (0, 1))
+        times = interleaved({'predict': predict, 'stats': stats}, args.rounds)
+        p_cpu, p_wall = (times['predict'].stat('min', clock) for clock in ('cpu', 'wall'))
+        s_cpu, s_wall = (times['stats'].stat('min', clock) for clock in ('cpu', 'wall'))
         rows.append((name, n_convs, n_filters, p_cpu, s_cpu, s_cpu / p_cpu, p_wall, s_wall, s_wall / p_wall))
         print(f"  {name}: predict {p_cpu:.2f} s CPU, stats {s_cpu:.2f} s CPU", flush=True)
     print()

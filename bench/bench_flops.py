@@ -3,7 +3,9 @@ on each of the study's six networks at 224x224, batch 1, side by side in one run
 
 Usage: python bench/bench_flops.py [--repeats-analytic 30] [--repeats-profiler 3] [--threads 1]
 """
-import argparse, os, statistics, time
+import argparse, statistics
+
+from timing import pin_tf_threads, repeat
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -11,17 +13,15 @@ def main():
     parser.add_argument('--repeats-profiler', type=int, default=3)
     parser.add_argument('--threads', type=int, default=1, help='TensorFlow intra/inter-op threads')
     args = parser.parse_args()
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    os.environ['TF_NUM_INTRAOP_THREADS'] = os.environ['TF_NUM_INTEROP_THREADS'] = str(args.threads)
+    pin_tf_threads(args.threads)
 
     from rice_prune.models import MODELS, build_model
     from rice_prune.cost import count_flops, profile_flops
 
     def median_time(fn, repeats):
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter(); result = fn(); times.append(time.perf_counter() - start)
-        return statistics.median(times), result
+        "Median wall seconds of `repeats` calls in a row, and what the last returned."
+        t = repeat(fn, repeats)
+        return t.stat('median', 'wall'), t.value
 
     profile_flops(build_model('cnn_light'))  # warm TensorFlow up once, so the first row isn't charged for it
     rows = []

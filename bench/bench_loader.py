@@ -6,23 +6,28 @@ median CPU time per image (all threads of the process), which a shared, throttle
 
     python bench/bench_loader.py [--n_per_class 1000] [--rounds 5] [--sizes 224 128 64]
 """
-import argparse, os, statistics, tempfile, time
+import argparse, os, statistics, tempfile
 from pathlib import Path
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-import numpy as np
 import tensorflow as tf
 import keras
 
 from rice_prune.synthetic import make_synthetic_rice
 from rice_prune.data import load_rice
+from timing import interleaved
 
 
-def measure(ds):
-    "(images per second of wall time, CPU milliseconds per image) for one pass over `ds`."
-    wall, cpu, n = time.perf_counter(), time.process_time(), 0
+def count_images(ds):
+    "One pass over `ds`: the number of images it yielded."
+    n = 0
     for x, _ in ds: n += int(x.shape[0])
-    return n / (time.perf_counter() - wall), 1000 * (time.process_time() - cpu) / n
+    return n
+
+
+def measure(t):
+    "(images per second of wall time, CPU milliseconds per image) of each timed pass (a `timing.Timing`)."
+    return [(n / wall, 1000 * cpu / n) for n, wall, cpu in zip(t.values, t.wall, t.cpu)]
 
 
 def main():
@@ -50,9 +55,8 @@ def main():
         pipes = {'load_rice': ours, 'keras': theirs, 'keras + rescale': theirs_01}
         for ds in pipes.values():  # warm up: build the graphs, fill the page cache
             for _ in ds.take(3): pass
-        runs = {k: [] for k in pipes}
-        for _ in range(args.rounds):
-            for k, ds in pipes.items(): runs[k].append(measure(ds))
+        timings = interleaved({k: lambda ds=ds: count_images(ds) for k, ds in pipes.items()}, args.rounds)
+        runs = {k: measure(t) for k, t in timings.items()}
         med = {k: [statistics.median(v[i] for v in r) for i in (0, 1)] for k, r in runs.items()}
         rows.append((size, med))
     print("| image size | load_rice img/s | keras img/s | speed ratio | load_rice CPU ms/img | keras CPU ms/img "

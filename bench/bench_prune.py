@@ -11,7 +11,7 @@
       paths   keras   model.predict_on_batch(x)          (what Keras users call)
               graph   tf.function(model(x, training=False))
               xla     the same tf.function with jit_compile=True
-              tflite  rice_prune.prune.to_tflite + tf.lite.Interpreter (XNNPACK, num_threads=1)
+              tflite  rice_prune.export.to_tflite + tf.lite.Interpreter (XNNPACK, num_threads=1)
       round_to  1 = plain floor(n(1 - ratio)) kept counts (the filters Torch-Pruning keeps);
                 k = prune_filters(..., round_to=k): kept counts multiples of k, rounded the default way
                     (rounding='balanced': up or down so the total stays near the ratio's);
@@ -32,7 +32,9 @@ Usage: python bench/bench_prune.py [--models vgg16,googlenet,cnn] [--ratios 0.05
                                    [--paths keras,graph,xla,tflite] [--batches 1,32] [--size 224]
                                    [--runs-1 7] [--runs-32 2] [--prune-runs 5] [--threads 1] [--skip-prune] [--skip-speed]
 """
-import argparse, os, statistics, time, warnings
+import argparse, warnings
+
+from timing import Stopwatch, interleaved, pin_tf_threads, print_table, stat, timed
 
 
 def main():
@@ -50,8 +52,7 @@ def main():
     parser.add_argument('--skip-prune', action='store_true', help='skip (a), the time to prune')
     parser.add_argument('--skip-speed', action='store_true', help='skip (b), the speed-up')
     args = parser.parse_args()
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    os.environ['TF_NUM_INTRAOP_THREADS'] = os.environ['TF_NUM_INTEROP_THREADS'] = str(args.threads)
+    pin_tf_threads(args.threads)
 
     import numpy as np
     import pandas as pd
@@ -59,13 +60,14 @@ def main():
     import keras
     from rice_prune.models import build_model, vgg16
     from rice_prune.cost import count_flops, count_params
-    from rice_prune.prune import ChannelGraph, select_filters, prune_filters, pruning_report, to_tflite
+    from rice_prune.prune import ChannelGraph, select_filters, prune_filters, pruning_report
+    from rice_prune.export import to_tflite
     tf.get_logger().setLevel('ERROR')
 
     # (a) time to prune VGG16 at 224x224 --------------------------------------------------------------------
     if not args.skip_prune:
         vgg = vgg16((224, 224, 3), 5, weights=None)
-        prune_filters(vgg, 0.1)  # warm-up: Keras builds its layer and shape caches on the first call
+        prune_filters(vgg, 0.1, include_dense=True)  # warm-up: Keras builds its layer and shape caches on the first call
         print(f"(a) time to prune VGG16 at 224x224 (L1 criterion, median of {args.prune_runs}; target < 2 s)")
         print(f"{'ratio':>6s} {'graph s':>8s} {'select s':>9s} {'rebuild s':>10s} {'report s':>9s} {'total s':>8s} "
               f"{'params kept':>12s} {'FLOPs kept':>11s} {'< 2 s':>6s}")
@@ -73,14 +75,15 @@ def main():
         for ratio in (0.05, 0.1, 0.2, 0.5):
             parts = {'graph': [], 'select': [], 'rebuild': [], 'report': [], 'total': []}
             for _ in range(args.prune_runs):
-                t0 = time.perf_counter(); graph = ChannelGraph(vgg)
-                t1 = time.perf_counter(); chosen = select_filters(graph, ratio)
-                t2 = time.perf_counter(); pruned = graph.rebuild(graph.units_for(chosen))
-                t3 = time.perf_counter(); pruning_report(vgg, pruned)
-                t4 = time.perf_counter()
-                for key, value in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)): parts[key].append(value)
-            start = time.perf_counter(); prune_filters(vgg, ratio); whole = time.perf_counter() - start  # the public call
-            m = {k: statistics.median(v) for k, v in parts.items()}
+                graph = timed(ChannelGraph, vgg)
+                chosen = timed(select_filters, graph.value, ratio)
+                pruned = timed(lambda: graph.value.rebuild(graph.value.units_for(chosen.value)))
+                report = timed(pruning_report, vgg, pruned.value)
+                stages = [t.wall for t in (graph, chosen, pruned, report)]
+                for key, value in zip(parts, stages + [sum(stages)]): parts[key].append(value)
+            pruned = pruned.value
+            whole = timed(prune_filters, vgg, ratio).wall  # the public call
+            m = {k: stat(v, 'median') for k, v in parts.items()}
             print(f"{ratio:6.2f} {m['graph']:8.3f} {m['select']:9.3f} {m['rebuild']:10.3f} {m['report']:9.3f} "
                   f"{m['total']:8.3f} {count_params(pruned).total / params_vgg:12.3f} "
                   f"{count_flops(pruned) / flops_vgg:11.3f} {str(m['total'] < 2):>6s}")
@@ -94,7 +97,8 @@ def main():
     for r in round_tos:
         if not r.rstrip('d').isdigit() or int(r.rstrip('d')) < 1: parser.error(f"--round-to: {r!r} is not a count like 16 or 16d")
     def prune_variant(model, ratio, round_to):
-        return prune_filters(model, ratio, round_to=int(round_to.rstrip('d')), rounding='down' if round_to.endswith('d') else 'balanced')
+        return prune_filters(model, ratio, round_to=int(round_to.rstrip('d')), rounding='down' if round_to.endswith('d') else 'balanced',
+                             include_dense=True)
     paths = args.paths.split(',')
     batches = [int(b) for b in args.batches.split(',')]
     unknown = set(paths) - {'keras', 'graph', 'xla', 'tflite'}
@@ -122,7 +126,7 @@ def main():
     print(f"{'model':10s} {'ratio':>5s} {'round':>5s} {'batch':>5s} {'path':>6s} {'FLOPs/img':>14s} {'FLOPs red.':>10s} "
           f"{'ms unpruned':>12s} {'ms pruned':>10s} {'speed-up':>9s} {'efficiency':>10s} {'>= 0.85':>8s}", flush=True)
     rows = []
-    started = time.perf_counter()
+    took = Stopwatch()
     for name in args.models.split(','):
         kwargs = {'weights': None} if name.startswith('vgg') else {}
         keras.utils.set_random_seed(0)
@@ -139,10 +143,8 @@ def main():
                 fns = [runner(path, m, batch) for *_, m in variants]
                 outputs = [f(x) for f in fns]  # warm-up
                 assert all(o.shape == (batch, outputs[0].shape[1]) for o in outputs), path
-                times = [[] for _ in fns]
-                for _ in range(runs):  # round-robin: every variant sees the same background load
-                    for k, f in enumerate(fns):
-                        start = time.process_time(); f(x); times[k].append(time.process_time() - start)
+                # round-robin: every variant sees the same background load
+                times = [t.cpu for t in interleaved([lambda f=f: f(x) for f in fns], runs)]
                 base = min(times[0])
                 for k, (ratio, round_to, _) in enumerate(variants[1:], start=1):
                     t = min(times[k])
@@ -153,20 +155,20 @@ def main():
                           f"{1e3 * base:12.1f} {1e3 * t:10.1f} {speedup:9.2f} {speedup / reduction:10.2f} "
                           f"{str(speedup / reduction >= 0.85):>8s}", flush=True)
                 del fns
-        del variants, tflite, model
+        del variants, model
+        tflite.clear()
         keras.backend.clear_session()
-    print(f"(b) took {time.perf_counter() - started:.0f} s")
+    print(f"(b) took {took.wall:.0f} s")
 
     table = pd.DataFrame(rows)
     table['config'] = table.path + ' r' + table.round_to
     configs = [f'{p} r{r}' for r in round_tos for p in paths]
     print("\nefficiency (speed-up / FLOPs reduction) per row and configuration (path, round_to):")
     pivot = table.pivot_table(index=['model', 'batch', 'ratio'], columns='config', values='efficiency').reindex(columns=configs)
-    with pd.option_context('display.width', 250, 'display.max_columns', 50, 'display.float_format', '{:.2f}'.format):
-        print(pivot)
-        print("\nFLOPs reduction (unpruned / pruned) per round_to:")
-        print(table.drop_duplicates(['model', 'ratio', 'round_to']).pivot_table(
-            index=['model', 'ratio'], columns='round_to', values='flops_reduction'))
+    print_table(pivot)
+    print("\nFLOPs reduction (unpruned / pruned) per round_to:")
+    print_table(table.drop_duplicates(['model', 'ratio', 'round_to']).pivot_table(
+        index=['model', 'ratio'], columns='round_to', values='flops_reduction'))
     print("\ntarget >= 0.85 on every row, per configuration (Torch-Pruning's published ResNet-50 figures give about 0.57):")
     for config in configs:
         e = pivot[config]

@@ -7,8 +7,10 @@ preset under 10 minutes on 2 CPU cores; memory is reported against the machine's
 
 Usage: python bench/bench_study.py [--preset quick] [--reuse-data] [--threads 0] [extra rice_prune_study flags...]
 """
-import argparse, json, os, resource, subprocess, sys, tempfile, time
+import argparse, json, os, resource, subprocess, sys, tempfile
 from pathlib import Path
+
+from timing import timed
 
 
 def main():
@@ -25,9 +27,8 @@ def main():
     out = work/'study'
     cmd = [str(Path(sys.executable).parent/'rice_prune_study'),  # the installed command, as a user runs it
            '--preset', args.preset, '--out', str(out), '--quiet', *extra]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - start
+    run = timed(subprocess.run, cmd, env=env, capture_output=True, text=True)
+    proc, wall = run.value, run.wall
     if proc.returncode:
         sys.exit(f"rice_prune_study failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -40,7 +41,7 @@ def main():
     startup = wall - sum(timings.values())
     print(f"rice_prune_study --preset {args.preset} on {os.cpu_count()} cores "
           f"({'data reused' if args.reuse_data else 'synthetic data generated first'})\n")
-    print(f"| part | seconds | share of wall time |\n|---|---:|---:|")
+    print("| part | seconds | share of wall time |\n|---|---:|---:|")
     rows = [('start-up (imports)', startup), ('data (generate + check + load)', timings['data'])]
     rows += [(f'{k} steps', v) for k, v in by_kind.items()]
     rows += [('other step overhead', timings['steps'] - sum(by_kind.values())), ('report', timings['report'])]

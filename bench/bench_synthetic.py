@@ -7,13 +7,14 @@ and checks that every run wrote the same bytes. The CPU seconds (this process an
 workers) show the work done; wall time also depends on what else the machine is running,
 so the load average is printed too.
 """
-import argparse, hashlib, io, os, resource, shutil, tempfile, time
+import argparse, hashlib, io, os, shutil, tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from rice_prune.synthetic import RICE_CLASSES, make_synthetic_rice, measure_grains, render_grain
+from timing import timed
 
 
 def digest(root, n):
@@ -26,18 +27,9 @@ def digest(root, n):
 def per_image(n=500):
     "Milliseconds per image for drawing and for JPEG encoding, in this process."
     rngs = [np.random.default_rng(i) for i in range(n)]
-    t0 = time.perf_counter()
-    imgs = [render_grain(r, RICE_CLASSES[i % 5]) for i, r in enumerate(rngs)]
-    t1 = time.perf_counter()
-    for im in imgs: Image.fromarray(im).save(io.BytesIO(), 'JPEG', quality=92)
-    t2 = time.perf_counter()
-    return 1e3 * (t1 - t0) / n, 1e3 * (t2 - t1) / n
-
-
-def cpu_seconds():
-    "CPU time of this process plus its finished child processes."
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    draw = timed(lambda: [render_grain(r, RICE_CLASSES[i % 5]) for i, r in enumerate(rngs)])
+    encode = timed(lambda: [Image.fromarray(im).save(io.BytesIO(), 'JPEG', quality=92) for im in draw.value])
+    return 1e3 * draw.wall / n, 1e3 * encode.wall / n
 
 
 def main():
@@ -51,15 +43,12 @@ def main():
     draw_ms, jpeg_ms = per_image()
     rows, digests = [], set()
     load = os.getloadavg()[0]
-    for w in args.workers:
-        t0, c0 = time.perf_counter(), cpu_seconds()
-        root = make_synthetic_rice(tmp / f'w{w}', n_per_class=n, n_workers=w, progress=False)
-        dt, cpu = time.perf_counter() - t0, cpu_seconds() - c0
-        rows.append((w, dt, cpu)); digests.add(digest(root, n))
-    t0 = time.perf_counter(); make_synthetic_rice(tmp / f'w{args.workers[0]}', n_per_class=n, progress=False)
-    reuse = time.perf_counter() - t0
-    t0 = time.perf_counter(); measure_grains(tmp / f'w{args.workers[0]}' / 'Rice_Image_Dataset' / 'Basmati', progress=False)
-    measure_ms = 1e3 * (time.perf_counter() - t0) / n
+    for w in args.workers:  # CPU time of this process plus its finished worker processes
+        run = timed(make_synthetic_rice, tmp / f'w{w}', n_per_class=n, n_workers=w, progress=False, children=True)
+        rows.append((w, run.wall, run.cpu)); digests.add(digest(run.value, n))
+    reuse = timed(make_synthetic_rice, tmp / f'w{args.workers[0]}', n_per_class=n, progress=False).wall
+    measured = timed(measure_grains, tmp / f'w{args.workers[0]}' / 'Rice_Image_Dataset' / 'Basmati', progress=False)
+    measure_ms = 1e3 * measured.wall / n
 
     base = rows[0][1]
     print(f'\nsynthetic rice, {total:,} images of 250x250 (same bytes in every run: {len(digests) == 1}); '

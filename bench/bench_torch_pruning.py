@@ -5,10 +5,10 @@ softmax), the study's CNN (3 x [conv 3x3 same relu -> max-pool 2] with 32/64/128
 Dense 128 relu -> Dense 5 softmax) and, with --models, the study's GoogLeNet (nine Inception modules: concat
 coupling), 224x224x3 inputs, are built in Keras with rice_prune.models (random weights; biases drawn at random
 too, so that every filter is recognisable by its bias), and the very same weights are copied into the same
-architecture written in PyTorch. Each is pruned at the same ratios, uniformly layer by layer (not global), the
-final classifier left alone:
+architecture written in PyTorch (the PyTorch twins: bench/torch_twins.py). Each is pruned at the same ratios,
+uniformly layer by layer (not global), the final classifier left alone:
 
-- rice_prune:    prune_filters(model, ratio, criterion='l1', round_to=R, rounding='down')
+- rice_prune:    prune_filters(model, ratio, criterion='l1', round_to=R, rounding='down', include_dense=True)
 - Torch-Pruning: tp.pruner.MetaPruner(model, example_inputs, importance=tp.importance.MagnitudeImportance(p=1,
                  group_reduction='first', normalizer=None), pruning_ratio=ratio, global_pruning=False,
                  ignored_layers=[classifier], round_to=R if R > 1 else None)
@@ -71,27 +71,13 @@ Usage: python bench/bench_torch_pruning.py [--torch-python PATH] [--models vgg16
            [--ratios 0.05,0.1,0.2] [--round-to 1] [--runs-1 10] [--runs-32 3] [--threads 1] [--stat median|min]
            [--skip-speed]
 """
-import argparse, json, math, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, math, os, shutil, statistics, subprocess, sys, tempfile
 
 import numpy as np
 
-MODEL_NAMES = ('vgg16', 'cnn', 'googlenet')
-CLASSIFIER = 'predictions'  # the Keras name of the output layer (and the torch module's name): never pruned
-VGG_BLOCKS = ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512))
-INCEPTION_CONVS = ('1x1', '3x3_reduce', '3x3', '5x5_reduce', '5x5', 'pool_proj')  # rice_prune.models.InceptionModule's
-# The study's GoogLeNet (SPEC.md), repeated here because the torch side can't import rice_prune (checked equal to
-# rice_prune.models.GOOGLENET_STEM / GOOGLENET_MODULES on the Keras side).
-GOOGLENET_STEM = (64, 64, 192)
-GOOGLENET_MODULES = ((64, 96, 128, 16, 32, 32), (128, 128, 192, 32, 96, 64), 'pool',
-                     (192, 96, 208, 16, 48, 64), (160, 112, 224, 24, 64, 64), (128, 128, 256, 24, 64, 64),
-                     (112, 144, 288, 32, 64, 64), (256, 160, 320, 32, 128, 128), 'pool',
-                     (256, 160, 320, 32, 128, 128), (384, 192, 384, 48, 128, 128))
-
-
-def same_padding(n: int, kernel: int, stride: int) -> tuple:
-    "TensorFlow's 'same' padding (before, after) of a side of n pixels: the extra pixel, if any, goes after."
-    total = max((math.ceil(n / stride) - 1) * stride + kernel - n, 0)
-    return total // 2, total - total // 2
+from timing import one_round, pin_tf_threads, rounds, spread, stat, timed
+from torch_twins import (CLASSIFIER, GOOGLENET_MODULES, GOOGLENET_STEM, MODEL_NAMES, keras_producers, leaf_modules,
+                         torch_state, twin)
 
 # --------------------------------------------------------------------------------------------------------------
 # The one FLOPs / parameter counter, on framework-neutral layer specs (one dict per layer, per image)
@@ -130,19 +116,6 @@ def spec_widths(spec: list) -> dict:
     return {s['name']: s['cout'] if s['op'] == 'conv' else s['out'] for s in spec if s['op'] in ('conv', 'dense')}
 
 
-def summarise(times: list, stat: str) -> float:
-    "One figure from a list of timed rounds: their median, or their minimum (background load only ever adds time)."
-    return statistics.median(times) if stat == 'median' else min(times)
-
-
-def time_once(fns: list) -> list:
-    "Seconds of one call of each of `fns`, in turn (one round-robin round)."
-    seconds = []
-    for fn in fns:
-        start = time.perf_counter(); fn(); seconds.append(time.perf_counter() - start)
-    return seconds
-
-
 def kept_by_bias(original_bias: dict, pruned_bias: dict) -> dict:
     "Indices of the original filters each pruned layer kept, found by their (random, distinct) bias values."
     kept = {}
@@ -155,102 +128,6 @@ def kept_by_bias(original_bias: dict, pruned_bias: dict) -> dict:
 # --------------------------------------------------------------------------------------------------------------
 # PyTorch side (runs in the torch environment: numpy, torch, torch_pruning; never imports TensorFlow)
 # --------------------------------------------------------------------------------------------------------------
-def torch_model(name: str, size: int, num_classes: int = 5):
-    "The Keras model `name` rebuilt in PyTorch, modules named like the Keras layers."
-    from collections import OrderedDict
-    from torch import nn
-    layers = OrderedDict()
-    if name == 'vgg16':
-        cin = 3
-        for b, widths in enumerate(VGG_BLOCKS, start=1):
-            for c, cout in enumerate(widths, start=1):
-                layers[f'block{b}_conv{c}'] = nn.Conv2d(cin, cout, 3, padding=1)
-                layers[f'block{b}_relu{c}'] = nn.ReLU()
-                cin = cout
-            layers[f'block{b}_pool'] = nn.MaxPool2d(2)
-        layers['global_pool'] = nn.AdaptiveAvgPool2d(1)
-        layers['flatten'] = nn.Flatten()
-        layers['fc'] = nn.Linear(512, 512)
-        layers['fc_relu'] = nn.ReLU()
-        layers['dropout'] = nn.Dropout(0.3)
-        layers[CLASSIFIER] = nn.Linear(512, num_classes)
-    elif name == 'cnn':
-        cin, side = 3, size
-        for stage, cout in enumerate((32, 64, 128), start=1):
-            layers[f'conv{stage}'] = nn.Conv2d(cin, cout, 3, padding=1)
-            layers[f'relu{stage}'] = nn.ReLU()
-            layers[f'pool{stage}'] = nn.MaxPool2d(2)
-            cin, side = cout, side // 2
-        layers['flatten'] = nn.Flatten()
-        layers['fc'] = nn.Linear(128 * side * side, 128)
-        layers['fc_relu'] = nn.ReLU()
-        layers[CLASSIFIER] = nn.Linear(128, num_classes)
-    elif name == 'googlenet':
-        inf = float('-inf')  # TF's 'same' max-pool ignores the padding: pad with -inf
-        side = size
-        layers['conv1_pad'] = nn.ZeroPad2d(same_padding(side, 7, 2) * 2)
-        layers['conv1'] = nn.Conv2d(3, GOOGLENET_STEM[0], 7, stride=2)
-        layers['conv1_relu'] = nn.ReLU()
-        side = math.ceil(side / 2)
-        layers['pool1_pad'] = nn.ConstantPad2d(same_padding(side, 3, 2) * 2, inf)
-        layers['pool1'] = nn.MaxPool2d(3, 2)
-        side = math.ceil(side / 2)
-        layers['conv2_reduce'] = nn.Conv2d(GOOGLENET_STEM[0], GOOGLENET_STEM[1], 1)
-        layers['conv2_reduce_relu'] = nn.ReLU()
-        layers['conv2'] = nn.Conv2d(GOOGLENET_STEM[1], GOOGLENET_STEM[2], 3, padding=1)
-        layers['conv2_relu'] = nn.ReLU()
-        layers['pool2_pad'] = nn.ConstantPad2d(same_padding(side, 3, 2) * 2, inf)
-        layers['pool2'] = nn.MaxPool2d(3, 2)
-        side = math.ceil(side / 2)
-        cin, stage, index, inception = GOOGLENET_STEM[2], 3, 0, torch_inception_class()
-        for spec in GOOGLENET_MODULES:
-            if spec == 'pool':
-                layers[f'pool{stage}_pad'] = nn.ConstantPad2d(same_padding(side, 3, 2) * 2, inf)
-                layers[f'pool{stage}'] = nn.MaxPool2d(3, 2)
-                side, stage, index = math.ceil(side / 2), stage + 1, 0
-            else:
-                layers[f'inception_{stage}{"abcdefghij"[index]}'] = inception(cin, spec)
-                cin, index = spec[0] + spec[2] + spec[4] + spec[5], index + 1
-        layers['global_pool'] = nn.AdaptiveAvgPool2d(1)
-        layers['flatten'] = nn.Flatten()
-        layers['dropout'] = nn.Dropout(0.4)
-        layers[CLASSIFIER] = nn.Linear(cin, num_classes)
-    else:
-        raise ValueError(f"torch_model: unknown model {name!r}; known: {', '.join(MODEL_NAMES)}")
-    layers['softmax'] = nn.Softmax(dim=1)
-    return nn.Sequential(layers)
-
-
-def torch_inception_class():
-    "rice_prune.models.InceptionModule in PyTorch (inner convolutions named alike)."
-    import torch
-    from torch import nn
-
-    class Inception(nn.Module):
-        def __init__(self, cin: int, filters: tuple):
-            super().__init__()
-            f = dict(zip(INCEPTION_CONVS, filters))
-            self.conv_1x1 = nn.Conv2d(cin, f['1x1'], 1)
-            self.conv_3x3_reduce = nn.Conv2d(cin, f['3x3_reduce'], 1)
-            self.conv_3x3 = nn.Conv2d(f['3x3_reduce'], f['3x3'], 3, padding=1)
-            self.conv_5x5_reduce = nn.Conv2d(cin, f['5x5_reduce'], 1)
-            self.conv_5x5 = nn.Conv2d(f['5x5_reduce'], f['5x5'], 5, padding=2)
-            self.pool = nn.MaxPool2d(3, 1, padding=1)  # torch pads max-pools with -inf, like TF's 'same'
-            self.conv_pool_proj = nn.Conv2d(cin, f['pool_proj'], 1)
-
-        def forward(self, x):
-            relu = torch.relu
-            return torch.cat([relu(self.conv_1x1(x)), relu(self.conv_3x3(relu(self.conv_3x3_reduce(x)))),
-                              relu(self.conv_5x5(relu(self.conv_5x5_reduce(x)))),
-                              relu(self.conv_pool_proj(self.pool(x)))], dim=1)
-    return Inception
-
-
-def leaf_modules(model) -> list:
-    "(dotted name, module) of every module without children: the layers that compute."
-    return [(n, m) for n, m in model.named_modules() if n and not list(m.children())]
-
-
 def torch_spec(model, size: int) -> list:
     """Framework-neutral layer specs of a torch model, shapes taken by forward hooks on one image (the ops inside
     forward() that aren't modules -- torch.relu, torch.cat -- cost nothing by the profiler's rules)."""
@@ -298,9 +175,7 @@ def torch_worker(job_path: str):
     weights = np.load(job['weights'])
     size, variants, sizes = job['size'], {}, {}
     for name in job['models']:
-        model = torch_model(name, size)
-        model.load_state_dict({k: torch.from_numpy(weights[f'{name}/{k}']) for k in model.state_dict()})
-        model.eval()
+        model = twin(name, size, weights)
         images = torch.from_numpy(weights[f'{name}/_images'])  # NCHW
         example = torch.zeros(1, 3, size, size)
 
@@ -314,14 +189,14 @@ def torch_worker(job_path: str):
         variants[name], sizes[name] = [model], [describe(model, 0.0)]
         for ratio in job['ratios']:
             pruned = copy.deepcopy(model)
-            start = time.perf_counter()
-            pruner = tp.pruner.MetaPruner(
-                pruned, example,
-                importance=tp.importance.MagnitudeImportance(p=1, group_reduction='first', normalizer=None),
-                pruning_ratio=ratio, global_pruning=False, ignored_layers=[pruned.get_submodule(CLASSIFIER)],
-                round_to=job['round_to'] if job['round_to'] > 1 else None)
-            pruner.step()
-            seconds = time.perf_counter() - start
+
+            def prune():
+                tp.pruner.MetaPruner(
+                    pruned, example,
+                    importance=tp.importance.MagnitudeImportance(p=1, group_reduction='first', normalizer=None),
+                    pruning_ratio=ratio, global_pruning=False, ignored_layers=[pruned.get_submodule(CLASSIFIER)],
+                    round_to=job['round_to'] if job['round_to'] > 1 else None).step()
+            seconds = timed(prune).wall
             pruned.eval()
             variants[name].append(pruned)
             sizes[name].append(describe(pruned, ratio, seconds))
@@ -339,7 +214,7 @@ def torch_worker(job_path: str):
             if request['cmd'] == 'warmup':
                 for f in forwards: f(); f()
                 send(dict(ok=True))
-            else: send(dict(seconds=time_once(forwards)))
+            else: send(dict(seconds=one_round(forwards)))
 
 
 class TorchSide:
@@ -370,17 +245,6 @@ class TorchSide:
 # --------------------------------------------------------------------------------------------------------------
 # Keras side (the project's environment: tensorflow, keras, rice_prune)
 # --------------------------------------------------------------------------------------------------------------
-def keras_producers(model) -> list:
-    "(name, layer) of every Conv2D / Dense, Inception modules' inner convolutions named as in the torch model."
-    from keras import layers as L
-    found = []
-    for layer in model.layers:
-        if type(layer) in (L.Conv2D, L.Dense): found.append((layer.name, layer))
-        elif hasattr(layer, 'convs'):  # rice_prune.models.InceptionModule
-            found += [(f'{layer.name}.conv_{branch}', conv) for branch, conv in layer.convs.items()]
-    return found
-
-
 def keras_spec(model) -> list:
     "Framework-neutral layer specs of a chain-shaped Keras model (per image)."
     from keras import layers as L
@@ -419,26 +283,6 @@ def keras_spec(model) -> list:
     return spec
 
 
-def torch_state(model, name: str) -> dict:
-    "The Keras model's weights in the torch model's state_dict layout (OIHW kernels, (out, in) dense weights)."
-    from keras import layers as L
-    flattened = {}  # id(Dense right after a Flatten) -> the Flatten's input shape (H, W, C)
-    for before, after in zip(model.layers, model.layers[1:]):
-        if type(before) is L.Flatten: flattened[id(after)] = before.input.shape[1:]
-    state = {}
-    for key, layer in keras_producers(model):
-        kernel = layer.kernel.numpy()
-        if type(layer) is L.Conv2D: kernel = kernel.transpose(3, 2, 0, 1)
-        else:
-            if id(layer) in flattened:  # Keras flattens (H, W, C), torch (C, H, W): reorder the rows first
-                h, w, c = flattened[id(layer)]
-                kernel = kernel.reshape(h, w, c, -1).transpose(2, 0, 1, 3).reshape(c * h * w, -1)
-            kernel = kernel.T
-        state[f'{name}/{key}.weight'] = np.ascontiguousarray(kernel)
-        state[f'{name}/{key}.bias'] = layer.bias.numpy()
-    return state
-
-
 def find_torch_python(given: str | None) -> str:
     given = given or os.environ.get('RICE_PRUNE_TORCH_PYTHON')
     if given:
@@ -474,8 +318,7 @@ def main():
         if name not in MODEL_NAMES: parser.error(f"unknown model {name!r}; known: {', '.join(MODEL_NAMES)}")
     ratios = [float(r) for r in args.ratios.split(',')]
     torch_python = find_torch_python(args.torch_python)
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    os.environ['TF_NUM_INTRAOP_THREADS'] = os.environ['TF_NUM_INTEROP_THREADS'] = str(args.threads)
+    pin_tf_threads(args.threads)
     import tensorflow as tf
     import keras
     tf.get_logger().setLevel('ERROR')  # each tf.function below is traced once per batch size: expected, not a problem
@@ -496,13 +339,13 @@ def main():
         images = rng.uniform(0, 1, (4, args.size, args.size, 3)).astype('float32')
         arrays.update(torch_state(model, name))
         arrays[f'{name}/_images'] = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
-        prune_filters(model, ratios[0], round_to=args.round_to, rounding='down')  # warm-up: Keras builds its caches on the first call
+        prune_filters(model, ratios[0], round_to=args.round_to, rounding='down', include_dense=True)  # warm-up: Keras builds its caches on the first call
         variants = [(0.0, model, None)]
         for ratio in ratios:
-            start = time.perf_counter()
             # rounding='down': Torch-Pruning rounds each layer down; our default ('balanced') would differ
-            pruned = prune_filters(model, ratio, criterion='l1', round_to=args.round_to, rounding='down')
-            variants.append((ratio, pruned, time.perf_counter() - start))
+            pruned = timed(prune_filters, model, ratio, criterion='l1', round_to=args.round_to, rounding='down',
+                           include_dense=True)  # Torch-Pruning prunes hidden Linear layers too
+            variants.append((ratio, pruned.value, pruned.wall))
         rows = []
         for ratio, m, seconds in variants:
             spec = keras_spec(m)
@@ -512,7 +355,7 @@ def main():
         keras_results[name] = rows
         # rice_prune's hardware-friendly setting, timed alongside (a different network, so not in the size checks):
         # round_to=16 with balanced rounding, the widths Torch-Pruning's round_to can't produce
-        aligned[name] = [(m, count_flops(m)) for m in (prune_filters(model, ratio, round_to=16) for ratio in ratios)] \
+        aligned[name] = [(m, count_flops(m)) for m in (prune_filters(model, ratio, round_to=16, include_dense=True) for ratio in ratios)] \
             if args.round_to == 1 else []
     np.savez(os.path.join(workdir, 'weights.npz'), **arrays)
     del arrays
@@ -537,12 +380,11 @@ def main():
                 calls = [lambda f=f: f(x).numpy() for f in forwards]
                 for call in calls: call(); call()  # trace and warm up
                 torch_side.ask(cmd='warmup', model=name, batch=batch)
-                tk, tt = [[] for _ in calls], [[] for _ in keras_results[name]]  # torch times the same-size models only
-                for r in range(runs):
-                    for side in ((0, 1) if r % 2 == 0 else (1, 0)):
-                        seconds = time_once(calls) if side == 0 else torch_side.ask(cmd='time', model=name, batch=batch)['seconds']
-                        for k, t in enumerate(seconds): (tk if side == 0 else tt)[k].append(t)
-                times[name, batch] = (tk, tt)
+                # a round of each side: a list of seconds, one per variant (torch times the same-size models only)
+                sides = rounds({'keras': lambda: one_round(calls),
+                                'torch': lambda: torch_side.ask(cmd='time', model=name, batch=batch)['seconds']},
+                               runs, alternate=True)
+                times[name, batch] = tuple([list(t) for t in zip(*sides[side])] for side in ('keras', 'torch'))
         print(f"timing: load average after {os.getloadavg()[0]:.2f}", flush=True)
     torch_side.close()
     shutil.rmtree(workdir, ignore_errors=True)
@@ -590,16 +432,12 @@ def main():
           f"moved the Keras model's outputs, for scale")
     if args.skip_speed: return
 
-    def spread(t: list) -> float:
-        "Half the range of a variant's timed rounds, relative to their median: how far one figure can be off."
-        return (max(t) - min(t)) / 2 / statistics.median(t)
-
-    def efficiency_rows(stat):
+    def efficiency_rows(figure):
         rows = []
         for name in models:
             f0 = spec_flops(keras_results[name][0]['spec'])
             for batch in (1, 32):
-                tk, tt = ([summarise(t, stat) for t in side] for side in times[name, batch])
+                tk, tt = ([stat(t, figure) for t in side] for side in times[name, batch])
                 sk, st = ([spread(t) for t in side] for side in times[name, batch])
                 n = len(tt)  # Keras times beyond the first n: the round_to=16 models
                 for k in range(1, n):
@@ -623,11 +461,11 @@ def main():
     print("±: efficiency times the timed rounds' relative half-ranges (unpruned + pruned); 'noise': ours is lower, "
           "but by less than the two ± together; 'ours r16': efficiency of prune_filters(model, ratio, round_to=16) "
           "(balanced rounding: a different network, own FLOPs), timed in the same rounds")
-    for stat in (args.stat, 'min' if args.stat == 'median' else 'median'):
-        rows = efficiency_rows(stat)
+    for figure in (args.stat, 'min' if args.stat == 'median' else 'median'):
+        rows = efficiency_rows(figure)
         ours, theirs = [r['ek'] for r in rows], [r['et'] for r in rows]
         count = lambda v: sum(r['verdict'] == v for r in rows)
-        print(f"efficiency from the {stat} times: rice_prune/Keras median {statistics.median(ours):.2f}, Torch-Pruning/"
+        print(f"efficiency from the {figure} times: rice_prune/Keras median {statistics.median(ours):.2f}, Torch-Pruning/"
               f"PyTorch median {statistics.median(theirs):.2f}; of {len(rows)} rows, ours >= theirs in {count('yes')}, "
               f"lower within the noise in {count('noise')}, lower beyond it in {count('no')}")
         if any(aligned.values()):

@@ -9,38 +9,46 @@
 
 Run: python bench/bench_tracking.py [--rows 200] [--processes 8] [--repeats 5] [--epochs 10]
 """
-import argparse, json, os, subprocess, sys, tempfile, textwrap, time
+import argparse, json, os, subprocess, sys, tempfile, textwrap
 from pathlib import Path
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+from timing import Stopwatch, rounds, stat, summary, timed
 
 WORKER = textwrap.dedent('''
-    import json, sys, time
+    import json, sys
     from rice_prune.tracking import save_training_log_to_sqlite
     worker, n, db = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    sys.path.insert(0, sys.argv[4])           # bench/, for timing.py
+    from timing import Stopwatch
     times = [12.5 + 0.01 * k for k in range(30)]
     history = {m: [0.5 + 0.001 * k for k in range(30)] for m in ('accuracy', 'loss', 'val_accuracy', 'val_loss')}
     print('ready', flush=True)
     sys.stdin.readline()                      # wait for the start signal
-    start, cpu = time.perf_counter(), time.process_time()
+    sw = Stopwatch()
     for i in range(n):
         save_training_log_to_sqlite(times, f'worker{worker}', 0.1, 0.99, db_path=db, history=history,
                                     params=51669, flops=7551694, filters=24, worker=worker, i=i)
-    print(json.dumps({'start': start, 'end': time.perf_counter(), 'cpu': time.process_time() - cpu}), flush=True)
+    print(json.dumps({'cpu': sw.cpu}), flush=True)
 ''')
 
 
 def rows_per_second(n_processes: int, rows_per_process: int, db: Path) -> dict:
     "Start the writers, release them together, and measure rows written per second of wall time."
-    procs = [subprocess.Popen([sys.executable, '-c', WORKER, str(w), str(rows_per_process), str(db)],
+    bench = os.path.dirname(os.path.abspath(__file__))
+    procs = [subprocess.Popen([sys.executable, '-c', WORKER, str(w), str(rows_per_process), str(db), bench],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for w in range(n_processes)]
     for p in procs: assert p.stdout.readline().strip() == 'ready'
-    go = time.perf_counter()
-    for p in procs: p.stdin.write('go\n'); p.stdin.flush()
-    results = [json.loads(p.stdout.readline()) for p in procs]
-    for p in procs: p.wait()
+
+    def release():
+        "Send the start signal to every writer, then wait until all have finished: what they report."
+        for p in procs: p.stdin.write('go\n'); p.stdin.flush()
+        results = [json.loads(p.stdout.readline()) for p in procs]
+        for p in procs: p.wait()
+        return results
+    run = timed(release)                 # wall time seen from here: the writers' work, start signal to last exit
+    results, wall = run.value, run.wall
     if any(p.returncode for p in procs): raise RuntimeError('a writer failed')
-    wall = time.perf_counter() - go      # perf_counter is system-wide (CLOCK_MONOTONIC) on Linux
     from rice_prune.tracking import load_runs
     n_rows = len(load_runs(db))
     expected = n_processes * rows_per_process
@@ -53,15 +61,15 @@ def fsync_ms(folder: Path, n: int = 50) -> float:
     path, times = folder/'fsync.bin', []
     with open(path, 'wb') as f:
         for _ in range(n):
-            f.write(os.urandom(4096)); start = time.perf_counter(); f.flush(); os.fsync(f.fileno())
-            times.append(time.perf_counter() - start)
+            f.write(os.urandom(4096))
+            times.append(timed(lambda: (f.flush(), os.fsync(f.fileno()))).wall)
     path.unlink()
     return sorted(times)[n // 2] * 1000
 
 
 def logger_overhead(epochs: int, repeats: int) -> dict:
     "Training time with and without SQLiteLogger, and the time spent inside the logger."
-    import numpy as np, keras
+    import keras
     from rice_prune.synthetic import make_synthetic_rice
     from rice_prune.data import load_rice
     from rice_prune.models import cnn_light
@@ -72,15 +80,13 @@ def logger_overhead(epochs: int, repeats: int) -> dict:
         "SQLiteLogger that adds up the time spent in its own hooks."
         spent = 0.0
         def _timed(self, hook, *args):
-            start = time.perf_counter()
+            sw = Stopwatch()
             try: return hook(*args)
-            finally: self.spent += time.perf_counter() - start
+            finally: self.spent += sw.wall
         def on_train_begin(self, logs=None): return self._timed(super().on_train_begin, logs)
         def on_epoch_end(self, epoch, logs=None):
             # only the database part: the epoch timing itself is what TimeHistory does too
-            start = time.perf_counter()
-            super().on_epoch_end(epoch, logs)
-            self.spent += time.perf_counter() - start
+            self._timed(super().on_epoch_end, epoch, logs)
         def on_train_end(self, logs=None): return self._timed(super().on_train_end, logs)
 
     tmp = Path(tempfile.mkdtemp())
@@ -95,21 +101,20 @@ def logger_overhead(epochs: int, repeats: int) -> dict:
         model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])
         model.fit(data.train.take(1), epochs=1, verbose=0)   # trace and compile outside the timed run
         callback = TimedLogger('cnn_light', db_path=db) if with_logger else TimeHistory()
-        start = time.perf_counter()
-        model.fit(data.train, validation_data=data.val, epochs=epochs, verbose=0, callbacks=[callback], shuffle=False)
-        return time.perf_counter() - start, getattr(callback, 'spent', 0.0)
+        run = timed(model.fit, data.train, validation_data=data.val, epochs=epochs, verbose=0, callbacks=[callback],
+                    shuffle=False)
+        return run.wall, getattr(callback, 'spent', 0.0)
 
-    plain, logged, inside, per_epoch = [], [], [], []
-    for r in range(repeats):
-        for with_logger in ((False, True) if r % 2 == 0 else (True, False)):   # alternate the order
-            t, spent = fit(with_logger)
-            if not with_logger: plain.append(t); continue
-            logged.append(t); inside.append(spent / t); per_epoch.append(spent / epochs)
-    return {'epochs': epochs, 'repeats': repeats, 'train_s_without': float(np.median(plain)),
-            'train_s_with': float(np.median(logged)), 'wall_overhead': float(np.median(logged) / np.median(plain) - 1),
-            'noise': float((np.percentile(plain, 75) - np.percentile(plain, 25)) / np.median(plain)),
-            'time_in_logger': float(np.median(inside)),
-            'logger_ms_per_epoch': float(np.median(per_epoch) * 1000)}
+    # each run times its own fit (not the model building and warm-up): alternate the order, round by round
+    runs = rounds({'plain': lambda: fit(False), 'logged': lambda: fit(True)}, repeats, alternate=True)
+    plain, logged = [t for t, _ in runs['plain']], [t for t, _ in runs['logged']]
+    inside, per_epoch = [spent / t for t, spent in runs['logged']], [spent / epochs for _, spent in runs['logged']]
+    without, with_logger = summary(plain), summary(logged)
+    return {'epochs': epochs, 'repeats': repeats, 'train_s_without': without['median'],
+            'train_s_with': with_logger['median'], 'wall_overhead': with_logger['median'] / without['median'] - 1,
+            'noise': without['iqr'] / without['median'],
+            'time_in_logger': stat(inside),
+            'logger_ms_per_epoch': stat(per_epoch) * 1000}
 
 
 def main():

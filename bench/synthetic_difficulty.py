@@ -8,12 +8,14 @@ The stand-in must be learnable but not trivially separable: the CNN should score
 
 Run with TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS set on a shared machine.
 """
-import argparse, os, shutil, tempfile, time
+import argparse, os, shutil, tempfile
 from pathlib import Path
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 import numpy as np
 from PIL import Image
+
+from timing import timed
 
 
 def load(root, classes, size):
@@ -71,9 +73,8 @@ def main():
     from rice_prune.synthetic import RICE_CLASSES, make_synthetic_rice, measure_grains
 
     dest = Path(args.dest) if args.dest else Path(tempfile.mkdtemp())
-    t0 = time.perf_counter()
-    root = make_synthetic_rice(dest, n_per_class=args.n_per_class, seed=args.seed, progress=False)
-    t_gen = time.perf_counter() - t0
+    generated = timed(make_synthetic_rice, dest, n_per_class=args.n_per_class, seed=args.seed, progress=False)
+    root, t_gen = generated.value, generated.wall
     x, y, names = load(root, RICE_CLASSES, args.size)
     tr, va, te = split(len(y), args.seed)
 
@@ -87,10 +88,9 @@ def main():
     model = study_cnn((args.size, args.size, 3), len(RICE_CLASSES))
     model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
     stop = keras.callbacks.EarlyStopping(monitor='val_loss', patience=3, restore_best_weights=True)
-    t0 = time.perf_counter()
-    hist = model.fit(x[tr], y[tr], validation_data=(x[va], y[va]), epochs=args.epochs, batch_size=32,
-                     callbacks=[stop], verbose=2)
-    t_fit = time.perf_counter() - t0
+    fitted = timed(model.fit, x[tr], y[tr], validation_data=(x[va], y[va]), epochs=args.epochs, batch_size=32,
+                   callbacks=[stop], verbose=2)
+    hist, t_fit = fitted.value, fitted.wall
     pred = model.predict(x[te], verbose=0).argmax(1)
     acc_cnn = float((pred == y[te]).mean())
     cm = np.zeros((len(RICE_CLASSES),) * 2, int)
@@ -100,7 +100,7 @@ def main():
           f'split 80/10/10 -> {len(tr)}/{len(va)}/{len(te)}')
     print(f'generation {t_gen:.1f} s, training {t_fit:.0f} s ({len(hist.history["loss"])} epochs, '
           f'best val_acc {max(hist.history["val_accuracy"]):.4f})\n')
-    print(f'| classifier | test accuracy |\n|---|---:|')
+    print('| classifier | test accuracy |\n|---|---:|')
     print(f'| study CNN (SPEC model 1), {args.size}x{args.size} | {acc_cnn:.4f} |')
     print(f'| Gaussian on measured shape + colour | {acc_feat:.4f} |\n')
     w = max(map(len, RICE_CLASSES))

@@ -4,14 +4,15 @@
 
 # %% ../nbs/03_data.ipynb #521f5409
 from __future__ import annotations
-import json, os, shutil, sys
+import contextlib, os, shutil, uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from PIL import Image
+from fastcore.basics import patch
 from fastcore.script import call_parse
 from tqdm.auto import tqdm
 
@@ -20,8 +21,8 @@ from .synthetic import RICE_CLASSES, make_synthetic_rice, measure_grains, variet
 # %% auto #0
 __all__ = ['IMAGE_EXTENSIONS', 'KAGGLE_HANDLE', 'find_class_root', 'DatasetUnavailableError', 'download_rice', 'split_files',
            'inspect_images', 'find_unreadable', 'best_jpeg_ratio', 'make_pipeline', 'RiceData', 'load_rice',
-           'generalization_augmenter', 'augment_for_generalization', 'default_data_dir', 'dataset_summary',
-           'rice_prune_data', 'RICE_CLASSES']
+           'generalization_augmenter', 'augment_for_generalization', 'atomic_write', 'default_data_dir',
+           'dataset_summary', 'rice_prune_data', 'RICE_CLASSES']
 
 # %% ../nbs/03_data.ipynb #c3be98e9
 _all_ = ['RICE_CLASSES']
@@ -140,6 +141,7 @@ def inspect_images(files:list,          # image files to check
         return list(tqdm(ex.map(_inspect, files, chunksize=64), total=len(files), disable=not progress,
                          desc='Checking images', unit='img', leave=False))
 
+# %% ../nbs/03_data.ipynb #236a1aa9
 def find_unreadable(files:list, # image files to check
                     **kwargs,   # passed to `inspect_images`
                    ) -> list:   # the files that cannot be decoded
@@ -147,12 +149,15 @@ def find_unreadable(files:list, # image files to check
     return [f for f, info in zip(files, inspect_images(files, **kwargs)) if info is None]
 
 # %% ../nbs/03_data.ipynb #d54d090b
-def best_jpeg_ratio(infos:list, img_size) -> int:
+def best_jpeg_ratio(infos:list, # (format, width, height) of every file, as from `inspect_images`
+                    img_size,    # (height, width) the images are resized to
+                   ) -> int:     # 1, 2, 4 or 8
     "The largest JPEG DCT scale-down (1, 2, 4 or 8) that keeps every file at least `img_size`; 1 unless all are JPEGs."
     if not infos or any(i is None or i[0] != 'JPEG' for i in infos): return 1
     room = min(min(h / img_size[0], w / img_size[1]) for _, w, h in infos)
     return max(r for r in (1, 2, 4, 8) if room >= r or r == 1)
 
+# %% ../nbs/03_data.ipynb #6d996b71
 def make_pipeline(files:list,                 # image files
                   labels,                     # integer class of each file
                   num_classes:int,            # number of classes (length of the one-hot labels)
@@ -204,22 +209,47 @@ class RiceData:
     img_size: tuple
     batch_size: int
 
-    @property
-    def num_classes(self): return len(self.class_names)
-    @property
-    def input_shape(self): return (*self.img_size, 3)
-
-    def counts(self) -> pd.DataFrame:
-        "Images per class (rows) and split (columns)."
-        df = pd.DataFrame({s: np.bincount(getattr(self, f'{s}_labels'), minlength=self.num_classes)
-                           for s in ('train', 'val', 'test')}, index=pd.Index(self.class_names, name='class'))
-        df['total'] = df.sum(axis=1)
-        return df
-
     def __repr__(self):
         return (f"RiceData({self.root}: {self.num_classes} classes, {len(self.train_files)} train / "
                 f"{len(self.val_files)} val / {len(self.test_files)} test images of {self.img_size[0]}x{self.img_size[1]}, "
                 f"batch {self.batch_size}, {len(self.skipped)} skipped)")
+
+# %% ../nbs/03_data.ipynb #539a3279
+@patch(as_prop=True)
+def num_classes(self:RiceData) -> int:
+    "Number of classes."
+    return len(self.class_names)
+
+@patch(as_prop=True)
+def input_shape(self:RiceData) -> tuple:
+    "Shape of one image, as a model's `input_shape`: (height, width, 3)."
+    return (*self.img_size, 3)
+
+# %% ../nbs/03_data.ipynb #7792895c
+@patch
+def counts(self:RiceData) -> pd.DataFrame:
+    "Images per class (rows) and split (columns)."
+    df = pd.DataFrame({s: np.bincount(getattr(self, f'{s}_labels'), minlength=self.num_classes)
+                       for s in ('train', 'val', 'test')}, index=pd.Index(self.class_names, name='class'))
+    df['total'] = df.sum(axis=1)
+    return df
+
+# %% ../nbs/03_data.ipynb #00673ab3
+def _class_files(root:Path, classes, max_per_class) -> dict:
+    "Class name -> its sorted image files (at most `max_per_class`), for the chosen `classes` or every class folder."
+    dirs = {d.name: d for d in sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith('.'))}
+    if classes is not None:
+        unknown = [c for c in classes if c not in dirs]
+        if unknown: raise ValueError(f"Unknown classes {unknown}: {root} has {list(dirs)}")
+        dirs = {c: dirs[c] for c in classes}
+    files = {c: sorted(Path(e.path) for e in os.scandir(d) if e.is_file() and _is_image(e)) for c, d in dirs.items()}
+    empty = [c for c, fs in files.items() if not fs]
+    if empty:
+        raise ValueError(f"Class folder(s) without images in {root}: {', '.join(empty)} "
+                         f"(found {', '.join(f'{c}: {len(fs)}' for c, fs in files.items())}).")
+    if max_per_class is not None:
+        files = {c: fs[:max_per_class] for c, fs in files.items()}  # before the check: don't decode what is not used
+    return files
 
 # %% ../nbs/03_data.ipynb #687142e7
 def load_rice(path:str|Path,          # `Rice_Image_Dataset` (the folder of class folders) or its parent
@@ -240,18 +270,7 @@ def load_rice(path:str|Path,          # `Rice_Image_Dataset` (the folder of clas
     img_size = tuple(int(s) for s in img_size)
     if len(img_size) != 2 or min(img_size) < 1: raise ValueError(f"img_size must be (height, width) > 0, got {img_size}")
     if batch_size < 1: raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    dirs = {d.name: d for d in sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith('.'))}
-    if classes is not None:
-        unknown = [c for c in classes if c not in dirs]
-        if unknown: raise ValueError(f"Unknown classes {unknown}: {root} has {list(dirs)}")
-        dirs = {c: dirs[c] for c in classes}
-    files = {c: sorted(Path(e.path) for e in os.scandir(d) if e.is_file() and _is_image(e)) for c, d in dirs.items()}
-    empty = [c for c, fs in files.items() if not fs]
-    if empty:
-        raise ValueError(f"Class folder(s) without images in {root}: {', '.join(empty)} "
-                         f"(found {', '.join(f'{c}: {len(fs)}' for c, fs in files.items())}).")
-    if max_per_class is not None:
-        files = {c: fs[:max_per_class] for c, fs in files.items()}  # before the check: don't decode what is not used
+    files = _class_files(root, classes, max_per_class)
     all_files = [f for fs in files.values() for f in fs]
     infos = inspect_images(all_files, progress=progress) if check_files else []
     skipped = [f for f, info in zip(all_files, infos) if info is None]
@@ -286,6 +305,7 @@ def generalization_augmenter(seed:int=0): # seed of the random transformations
         L.RandomContrast(0.1, value_range=(0, 1), seed=seed + 4),
     ], name='generalization_augmenter')
 
+# %% ../nbs/03_data.ipynb #836fdf60
 def augment_for_generalization(ds,         # batched tf.data.Dataset of (images in [0, 1], labels)
                                seed:int=0, # seed of the random transformations
                               ):
@@ -294,11 +314,28 @@ def augment_for_generalization(ds,         # batched tf.data.Dataset of (images 
     augmenter = generalization_augmenter(seed)
     return ds.map(lambda x, y: (tf.clip_by_value(augmenter(x, training=True), 0.0, 1.0), y)).prefetch(tf.data.AUTOTUNE)
 
+# %% ../nbs/03_data.ipynb #e2eee4ab
+def atomic_write(path:str|os.PathLike, # the file to write (its folder is created if missing)
+                 write,                # `write(tmp_path)` writes the whole content to `tmp_path`
+                ) -> Path:             # `path`, as a `Path`
+    "Call `write` on a temporary file next to `path`, then move it onto `path` in one step: never half a file."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{uuid.uuid4().hex[:8]}.tmp-{path.name}')
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:  # also on KeyboardInterrupt: no temporary file left behind
+        with contextlib.suppress(FileNotFoundError): os.remove(tmp)
+        raise
+    return path
+
 # %% ../nbs/03_data.ipynb #696949d3
 def default_data_dir() -> Path:
     "Where rice_prune keeps the data it generates: `$RICE_PRUNE_HOME`, or `~/.cache/rice_prune`."
     return Path(os.environ.get('RICE_PRUNE_HOME') or '~/.cache/rice_prune').expanduser()
 
+# %% ../nbs/03_data.ipynb #a928eb3c
 def dataset_summary(path:str|Path,         # the dataset folder or its parent
                     sample_per_class:int=50, # images per class measured for the shape statistics
                    ) -> pd.DataFrame:
@@ -310,6 +347,7 @@ def dataset_summary(path:str|Path,         # the dataset folder or its parent
     stats.insert(0, 'images', pd.Series({c: len(fs) for c, fs in files.items()}))
     return stats
 
+# %% ../nbs/03_data.ipynb #7ce38180
 @call_parse
 def rice_prune_data(dest:str=None,          # folder for the dataset (default: `$RICE_PRUNE_HOME` or ~/.cache/rice_prune)
                     n_per_class:int=1000,   # images per variety

@@ -5,13 +5,15 @@
 # %% ../nbs/11_evaluate.ipynb #a62efd8b
 from __future__ import annotations
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import keras
+from fastcore.basics import patch
 
 from .data import augment_for_generalization
+from .prune.layers import check_model
 
 # %% auto #0
 __all__ = ['predict', 'confusion_matrix', 'per_class_table', 'Evaluation', 'evaluate_model', 'plot_confusion_matrix',
@@ -23,7 +25,7 @@ def predict(model:keras.Model,          # a trained classifier with a softmax ou
             keep_misclassified:int=64,   # keep at most this many misclassified images (with their indices)
            ) -> tuple:                   # (true classes, probabilities, misclassified indices, their images)
     "Predict every batch of `dataset`; return true classes, probabilities, and the first misclassified images."
-    if not isinstance(model, keras.Model): raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    check_model(model, 'predict')
     spec = getattr(dataset, 'element_spec', None)
     if not isinstance(spec, tuple) or len(spec) != 2:
         raise TypeError("dataset must be a batched tf.data.Dataset of (images, one-hot labels), "
@@ -57,6 +59,7 @@ def confusion_matrix(y_true,           # true class of every sample (integers)
             raise ValueError(f"{name} holds classes outside 0..{num_classes - 1}: {sorted(set(y[(y < 0) | (y >= num_classes)].tolist()))}")
     return np.bincount(y_true * num_classes + y_pred, minlength=num_classes**2).reshape(num_classes, num_classes)
 
+# %% ../nbs/11_evaluate.ipynb #2e74b51e
 def per_class_table(cm:np.ndarray,       # confusion matrix (rows: true, columns: predicted)
                     class_names:list,    # name of every class
                    ) -> pd.DataFrame:    # precision, recall, F1 and support per class
@@ -81,40 +84,63 @@ class Evaluation:
     misclassified_index: np.ndarray  # their positions in the dataset
     name: str = ''                   # what was evaluated, e.g. 'cnn_light on test'
 
-    @property
-    def y_pred(self) -> np.ndarray: return self.probs.argmax(-1)
-    @property
-    def n(self) -> int: return len(self.y_true)
-    @property
-    def n_misclassified(self) -> int: return int((self.y_pred != self.y_true).sum())
-    @property
-    def accuracy(self) -> float: return float((self.y_pred == self.y_true).mean())
-    @property
-    def loss(self) -> float:
-        "Categorical cross-entropy, with probabilities clipped to [1e-7, 1 - 1e-7] as in Keras."
-        p = np.clip(self.probs[np.arange(self.n), self.y_true], 1e-7, 1 - 1e-7)
-        return float(-np.log(p).mean())
-    @property
-    def confusion(self) -> np.ndarray: return confusion_matrix(self.y_true, self.y_pred, len(self.class_names))
-
-    def per_class(self) -> pd.DataFrame:
-        "Precision, recall, F1 and support of each class."
-        return per_class_table(self.confusion, self.class_names)
-
-    def misclassified(self) -> pd.DataFrame:
-        "Every misclassified image: its index in the dataset, true and predicted class, and the confidence."
-        idx = np.flatnonzero(self.y_pred != self.y_true)
-        return pd.DataFrame({'index': idx, 'true': [self.class_names[i] for i in self.y_true[idx]],
-                             'predicted': [self.class_names[i] for i in self.y_pred[idx]],
-                             'confidence': self.probs[idx, self.y_pred[idx]]})
-
-    def summary(self) -> dict:
-        "The numbers the study reports: accuracy, loss, misclassified count (and the number of images)."
-        return {'accuracy': self.accuracy, 'loss': self.loss, 'misclassified': self.n_misclassified, 'n': self.n}
-
     def __repr__(self):
         return (f"Evaluation({self.name + ': ' if self.name else ''}accuracy {self.accuracy:.4f}, loss {self.loss:.4f}, "
                 f"{self.n_misclassified} of {self.n} misclassified)")
+
+# %% ../nbs/11_evaluate.ipynb #b5d1d3da
+@patch(as_prop=True)
+def y_pred(self:Evaluation) -> np.ndarray:
+    "Predicted class of every image (the most probable one)."
+    return self.probs.argmax(-1)
+
+@patch(as_prop=True)
+def n(self:Evaluation) -> int:
+    "Number of images evaluated."
+    return len(self.y_true)
+
+@patch(as_prop=True)
+def n_misclassified(self:Evaluation) -> int:
+    "Number of images whose predicted class is wrong."
+    return int((self.y_pred != self.y_true).sum())
+
+@patch(as_prop=True)
+def accuracy(self:Evaluation) -> float:
+    "Share of images whose predicted class is right."
+    return float((self.y_pred == self.y_true).mean())
+
+# %% ../nbs/11_evaluate.ipynb #091ea184
+@patch(as_prop=True)
+def loss(self:Evaluation) -> float:
+    "Categorical cross-entropy, with probabilities clipped to [1e-7, 1 - 1e-7] as in Keras."
+    p = np.clip(self.probs[np.arange(self.n), self.y_true], 1e-7, 1 - 1e-7)
+    return float(-np.log(p).mean())
+
+@patch(as_prop=True)
+def confusion(self:Evaluation) -> np.ndarray:
+    "The confusion matrix (rows: true class, columns: predicted class)."
+    return confusion_matrix(self.y_true, self.y_pred, len(self.class_names))
+
+# %% ../nbs/11_evaluate.ipynb #fe19fe83
+@patch
+def per_class(self:Evaluation) -> pd.DataFrame:
+    "Precision, recall, F1 and support of each class."
+    return per_class_table(self.confusion, self.class_names)
+
+# %% ../nbs/11_evaluate.ipynb #8060d9b3
+@patch
+def misclassified(self:Evaluation) -> pd.DataFrame:
+    "Every misclassified image: its index in the dataset, true and predicted class, and the confidence."
+    idx = np.flatnonzero(self.y_pred != self.y_true)
+    return pd.DataFrame({'index': idx, 'true': [self.class_names[i] for i in self.y_true[idx]],
+                         'predicted': [self.class_names[i] for i in self.y_pred[idx]],
+                         'confidence': self.probs[idx, self.y_pred[idx]]})
+
+# %% ../nbs/11_evaluate.ipynb #63989002
+@patch
+def summary(self:Evaluation) -> dict:
+    "The numbers the study reports: accuracy, loss, misclassified count (and the number of images)."
+    return {'accuracy': self.accuracy, 'loss': self.loss, 'misclassified': self.n_misclassified, 'n': self.n}
 
 # %% ../nbs/11_evaluate.ipynb #7c5af62f
 def _class_names(class_names, num_classes:int) -> list:
@@ -203,7 +229,7 @@ def measure_latency(model:keras.Model,         # the model to time
                     seed:int=0,                 # seed of the random input images
                    ) -> pd.DataFrame:           # one row per batch size: median and spread of ms per batch, images/s
     "Median milliseconds per batch and images per second of `model` for each batch size, after warm-up."
-    if not isinstance(model, keras.Model): raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    check_model(model, 'measure_latency')
     if n_runs < 1 or warmup < 0: raise ValueError(f"n_runs must be >= 1 and warmup >= 0, got {n_runs} and {warmup}")
     if not batch_sizes or any(int(b) != b or b < 1 for b in batch_sizes):
         raise ValueError(f"batch_sizes must be positive integers, got {batch_sizes!r}")

@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['MIN_INPUT_SIZE', 'GOOGLENET_STEM', 'GOOGLENET_MODULES', 'GOOGLENET_LIGHT_STEM', 'GOOGLENET_LIGHT_MODULES',
            'VGG16_NOTOP_FILE', 'VGG16_NOTOP_URL', 'VGG16_NOTOP_MD5', 'MODELS', 'cnn', 'cnn_light', 'InceptionModule',
-           'googlenet', 'googlenet_light', 'WeightsUnavailableError', 'imagenet_weights_path', 'vgg16', 'vgg_light',
-           'build_model']
+           'InceptionRule', 'inception_flops', 'googlenet', 'googlenet_light', 'WeightsUnavailableError',
+           'imagenet_weights_path', 'vgg16', 'vgg_light', 'build_model']
 
 # %% ../nbs/06_models.ipynb #e069395e
 import math
@@ -16,6 +16,10 @@ import warnings
 
 import keras
 from keras import layers, ops
+import numpy as np
+from fastcore.basics import patch
+
+from .prune.layers import ChannelRule, register_layer, channel_rule_for, flops_rule_for
 
 # %% ../nbs/06_models.ipynb #797101ef
 def _side_after(side:int, chain) -> int:
@@ -145,24 +149,6 @@ class InceptionModule(layers.Layer):
         f = self.filters
         return f['1x1'] + f['3x3'] + f['5x5'] + f['pool_proj']
 
-    def build(self, input_shape):
-        input_shape = tuple(input_shape)
-        reduced = lambda branch: input_shape[:-1] + (self.filters[branch],)
-        for inner in (self.conv_1x1, self.conv_3x3_reduce, self.conv_5x5_reduce, self.pool, self.conv_pool_proj):
-            inner.build(input_shape)
-        self.conv_3x3.build(reduced('3x3_reduce'))
-        self.conv_5x5.build(reduced('5x5_reduce'))
-
-    def branch_activations(self, inputs) -> dict:
-        "Output of every inner layer for `inputs`, by branch name (plus `'pool'`, the max-pool's output)."
-        acts = {'1x1': self.conv_1x1(inputs), '3x3_reduce': self.conv_3x3_reduce(inputs)}
-        acts['3x3'] = self.conv_3x3(acts['3x3_reduce'])
-        acts['5x5_reduce'] = self.conv_5x5_reduce(inputs)
-        acts['5x5'] = self.conv_5x5(acts['5x5_reduce'])
-        acts['pool'] = self.pool(inputs)
-        acts['pool_proj'] = self.conv_pool_proj(acts['pool'])
-        return acts
-
     def call(self, inputs):
         acts = self.branch_activations(inputs)
         return ops.concatenate([acts['1x1'], acts['3x3'], acts['5x5'], acts['pool_proj']], axis=-1)
@@ -172,6 +158,71 @@ class InceptionModule(layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), **{f'filters_{branch}': n for branch, n in self.filters.items()}}
+
+# %% ../nbs/06_models.ipynb #50effdc8
+@patch
+def build(self:InceptionModule, input_shape):
+    input_shape = tuple(input_shape)
+    reduced = lambda branch: input_shape[:-1] + (self.filters[branch],)
+    for inner in (self.conv_1x1, self.conv_3x3_reduce, self.conv_5x5_reduce, self.pool, self.conv_pool_proj):
+        inner.build(input_shape)
+    self.conv_3x3.build(reduced('3x3_reduce'))
+    self.conv_5x5.build(reduced('5x5_reduce'))
+
+@patch
+def branch_activations(self:InceptionModule, inputs) -> dict:
+    "Output of every inner layer for `inputs`, by branch name (plus `'pool'`, the max-pool's output)."
+    acts = {'1x1': self.conv_1x1(inputs), '3x3_reduce': self.conv_3x3_reduce(inputs)}
+    acts['3x3'] = self.conv_3x3(acts['3x3_reduce'])
+    acts['5x5_reduce'] = self.conv_5x5_reduce(inputs)
+    acts['5x5'] = self.conv_5x5(acts['5x5_reduce'])
+    acts['pool'] = self.pool(inputs)
+    acts['pool_proj'] = self.conv_pool_proj(acts['pool'])
+    return acts
+
+# %% ../nbs/06_models.ipynb #3b9dae6b
+_INCEPTION_OUTPUTS = ('1x1', '3x3', '5x5', 'pool_proj')
+_INCEPTION_READS = {'1x1': None, '3x3_reduce': None, '3x3': '3x3_reduce', '5x5_reduce': None, '5x5': '5x5_reduce',
+                    'pool_proj': None}  # branch -> the branch whose channels it reads (None: the module's input)
+
+class InceptionRule(ChannelRule):
+    "`InceptionModule`: six inner producers; output = concatenation of the 1×1, 3×3, 5×5 and pool-projection branches."
+    has_channel_weights = True
+
+    def trace(self, g, call):
+        module, ids = call.layer, {}
+        for branch in InceptionModule.BRANCHES:
+            source = call.inputs[0] if _INCEPTION_READS[branch] is None else ids[_INCEPTION_READS[branch]]
+            ids[branch] = g.trace_inner(call, module.convs[branch], [source])[0]
+        return [np.concatenate([ids[b] for b in _INCEPTION_OUTPUTS])]
+
+    def new_layer(self, g, layer, keep):
+        config = layer.get_config()
+        for branch, conv in layer.convs.items():
+            config[f'filters_{branch}'] = int(keep(g.producer_ids(conv)).sum())
+        return layer.__class__.from_config(config)
+
+    def set_weights(self, g, layer, twin, keep):
+        for branch, conv in layer.convs.items():
+            twin.convs[branch].set_weights(channel_rule_for(conv).new_weights(g, conv, keep))
+            twin.convs[branch].trainable = conv.trainable
+
+# %% ../nbs/06_models.ipynb #fdc4aaea
+def inception_flops(module:InceptionModule, # the module
+                    input_shapes:list, # shapes of its inputs (one)
+                    output_shapes:list, # shapes of its outputs (one)
+                   ) -> int:
+    "FLOPs of one call of `module`: the sum of its inner layers' FLOPs rules."
+    shape, f = tuple(input_shapes[0]), module.filters
+    def cost(layer, cin, cout):
+        return flops_rule_for(layer)(layer, [shape[:-1] + (cin,)], [shape[:-1] + (cout,)])
+    cin = shape[-1]
+    return (cost(module.conv_1x1, cin, f['1x1']) + cost(module.conv_3x3_reduce, cin, f['3x3_reduce'])
+            + cost(module.conv_3x3, f['3x3_reduce'], f['3x3']) + cost(module.conv_5x5_reduce, cin, f['5x5_reduce'])
+            + cost(module.conv_5x5, f['5x5_reduce'], f['5x5']) + cost(module.pool, cin, cin)
+            + cost(module.conv_pool_proj, cin, f['pool_proj']))
+
+register_layer(InceptionModule, channels=InceptionRule(), flops=inception_flops, filters=lambda m: m.out_channels)
 
 # %% ../nbs/06_models.ipynb #11e626c5
 # Inception modules as (1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj) filters; 'pool' = 3x3 stride-2 max-pool.

@@ -21,8 +21,10 @@ from fastcore.basics import patch
 from matplotlib.figure import Figure
 from markdown_it import MarkdownIt
 
+from .data import atomic_write
+
 # %% auto #0
-__all__ = ['Report', 'find_chromium', 'install_chromium', 'check_report_in_browser']
+__all__ = ['Report', 'find_chromium', 'check_report_in_browser']
 
 # %% ../nbs/18_report.ipynb #49d852e0
 _CSS = """
@@ -54,6 +56,7 @@ table.dataframe tbody tr:nth-child(even) { background: var(--band); }
 footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; }
 """
 
+# %% ../nbs/18_report.ipynb #daa7f93e
 _PROSE = MarkdownIt('commonmark', {'html': False}).enable('table')   # raw HTML in prose is shown as text
 
 def _check_text(value, what:str) -> str:
@@ -74,16 +77,9 @@ def _file_stem(name:str) -> str:
     if not stem: raise ValueError(f"name {name!r} has no letters or digits to make a file name of")
     return stem
 
-def _atomic_write(path:Path, data:bytes):
-    "Write `data` to `path` through a temporary file in the same folder and one `os.replace`."
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)   # no stray temporary files; the old `path` is untouched
-        raise
+def _write_bytes(path:Path, data:bytes) -> Path:
+    "Write `data` to `path` through `rice_prune.data.atomic_write`: a temporary file in the same folder, then one `os.replace`."
+    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 # %% ../nbs/18_report.ipynb #bf3c2380
 def _float_formatter(floatfmt, column):
@@ -174,69 +170,77 @@ class Report:
         "The figures added so far, as dicts with `name`, `caption` and `png` bytes."
         return [payload for kind, payload in self.blocks if kind == 'figure']
 
-    def heading(self,
-                text:str, # the heading, plain text (it is escaped, not parsed as Markdown)
-                level:int=2, # 2 for a section, 3-6 for sub-sections (level 1 is the report's title)
-               ) -> Report:
-        "Append a heading; every heading gets an entry in the HTML page's table of contents."
-        text = _check_text(text, 'heading text').strip()
-        if not text: raise ValueError("heading text must not be empty")
-        if '\n' in text: raise ValueError(f"heading text must be one line, got {text!r}")
-        if isinstance(level, bool) or not isinstance(level, int) or not 2 <= level <= 6:
-            raise ValueError(f"heading level must be an int from 2 to 6 (level 1 is the report's title), got {level!r}")
-        self.blocks.append(('heading', (level, text)))
-        return self
+# %% ../nbs/18_report.ipynb #a3309064
+@patch
+def heading(self:Report,
+            text:str, # the heading, plain text (it is escaped, not parsed as Markdown)
+            level:int=2, # 2 for a section, 3-6 for sub-sections (level 1 is the report's title)
+           ) -> Report:
+    "Append a heading; every heading gets an entry in the HTML page's table of contents."
+    text = _check_text(text, 'heading text').strip()
+    if not text: raise ValueError("heading text must not be empty")
+    if '\n' in text: raise ValueError(f"heading text must be one line, got {text!r}")
+    if isinstance(level, bool) or not isinstance(level, int) or not 2 <= level <= 6:
+        raise ValueError(f"heading level must be an int from 2 to 6 (level 1 is the report's title), got {level!r}")
+    self.blocks.append(('heading', (level, text)))
+    return self
 
-    def text(self,
-             markdown:str, # one or more paragraphs or lists of Markdown: **bold**, `code`, [links](url), lists
-            ) -> Report:
-        "Append Markdown prose; in the HTML page, raw HTML inside it shows as text."
-        markdown = _check_text(markdown, 'text')
-        if markdown.strip(): self.blocks.append(('text', markdown.strip('\n')))
-        return self
+# %% ../nbs/18_report.ipynb #fb9993f5
+@patch
+def text(self:Report,
+         markdown:str, # one or more paragraphs or lists of Markdown: **bold**, `code`, [links](url), lists
+        ) -> Report:
+    "Append Markdown prose; in the HTML page, raw HTML inside it shows as text."
+    markdown = _check_text(markdown, 'text')
+    if markdown.strip(): self.blocks.append(('text', markdown.strip('\n')))
+    return self
 
-    def table(self,
-              df:pd.DataFrame, # the table; a Series is taken as a one-column table
-              caption:str|None=None, # one line of Markdown above the table
-              floatfmt=None, # format spec for floats ('.3f', '.1%'), a dict column → spec, a callable, or None for pandas' own
-              index:bool=True, # show the index as the first column
-             ) -> Report:
-        "Append a pandas table, formatted once so that Markdown and HTML show the same cells."
-        if isinstance(df, pd.Series): df = df.to_frame()
-        if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"table needs a pandas DataFrame (or Series), got {type(df).__name__}")
-        if df.shape[1] == 0: raise ValueError("table has no columns")
-        if caption is not None: _check_text(caption, 'caption')
-        cells = _formatted(df, floatfmt)       # format now: bad floatfmt fails here, not in write()
-        numeric = [pd.api.types.is_numeric_dtype(df.iloc[:, i].dtype) and not pd.api.types.is_bool_dtype(df.iloc[:, i].dtype)
-                   for i in range(df.shape[1])]
-        self.blocks.append(('table', dict(cells=cells, caption=caption, index=bool(index), numeric=numeric)))
-        return self
+# %% ../nbs/18_report.ipynb #3f083da4
+@patch
+def table(self:Report,
+          df:pd.DataFrame, # the table; a Series is taken as a one-column table
+          caption:str|None=None, # one line of Markdown above the table
+          floatfmt=None, # format spec for floats ('.3f', '.1%'), a dict column → spec, a callable, or None for pandas' own
+          index:bool=True, # show the index as the first column
+         ) -> Report:
+    "Append a pandas table, formatted once so that Markdown and HTML show the same cells."
+    if isinstance(df, pd.Series): df = df.to_frame()
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"table needs a pandas DataFrame (or Series), got {type(df).__name__}")
+    if df.shape[1] == 0: raise ValueError("table has no columns")
+    if caption is not None: _check_text(caption, 'caption')
+    cells = _formatted(df, floatfmt)       # format now: bad floatfmt fails here, not in write()
+    numeric = [pd.api.types.is_numeric_dtype(df.iloc[:, i].dtype) and not pd.api.types.is_bool_dtype(df.iloc[:, i].dtype)
+               for i in range(df.shape[1])]
+    self.blocks.append(('table', dict(cells=cells, caption=caption, index=bool(index), numeric=numeric)))
+    return self
 
-    def figure(self,
-               fig, # a matplotlib Figure (e.g. from `plt.subplots()`)
-               caption:str|None=None, # one line of Markdown under the figure
-               name:str|None=None, # file name stem of the PNG in `figures/`; default `figure-N`
-               close:bool=True, # close the figure once it is rendered, to free its memory
-               dpi:int=110, # resolution of the PNG
-              ) -> Report:
-        "Append a matplotlib figure, rendered to PNG now."
-        if not isinstance(fig, Figure):
-            raise TypeError(f"figure needs a matplotlib Figure, got {type(fig).__name__}"
-                            + (" (pass ax.figure, not the Axes)" if hasattr(fig, 'figure') and isinstance(getattr(fig, 'figure'), Figure) else ''))
-        if caption is not None: _check_text(caption, 'caption')
-        taken = {f['name'] for f in self.figures}
-        stem = _file_stem(name) if name is not None else f'figure-{len(taken) + 1}'
-        if stem in taken:
-            if name is not None: raise ValueError(f"figure name {name!r} is already used in this report")
-            stem = next(f'figure-{i}' for i in range(len(taken) + 2, 10**6) if f'figure-{i}' not in taken)
-        buf = io.BytesIO()
-        fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight', facecolor='white')
-        if close:
-            import matplotlib.pyplot as plt
-            plt.close(fig)
-        self.blocks.append(('figure', dict(name=stem, caption=caption, png=buf.getvalue())))
-        return self
+# %% ../nbs/18_report.ipynb #7cbf69ca
+@patch
+def figure(self:Report,
+           fig, # a matplotlib Figure (e.g. from `plt.subplots()`)
+           caption:str|None=None, # one line of Markdown under the figure
+           name:str|None=None, # file name stem of the PNG in `figures/`; default `figure-N`
+           close:bool=True, # close the figure once it is rendered, to free its memory
+           dpi:int=110, # resolution of the PNG
+          ) -> Report:
+    "Append a matplotlib figure, rendered to PNG now."
+    if not isinstance(fig, Figure):
+        raise TypeError(f"figure needs a matplotlib Figure, got {type(fig).__name__}"
+                        + (" (pass ax.figure, not the Axes)" if hasattr(fig, 'figure') and isinstance(getattr(fig, 'figure'), Figure) else ''))
+    if caption is not None: _check_text(caption, 'caption')
+    taken = {f['name'] for f in self.figures}
+    stem = _file_stem(name) if name is not None else f'figure-{len(taken) + 1}'
+    if stem in taken:
+        if name is not None: raise ValueError(f"figure name {name!r} is already used in this report")
+        stem = next(f'figure-{i}' for i in range(len(taken) + 2, 10**6) if f'figure-{i}' not in taken)
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight', facecolor='white')
+    if close:
+        import matplotlib.pyplot as plt
+        plt.close(fig)
+    self.blocks.append(('figure', dict(name=stem, caption=caption, png=buf.getvalue())))
+    return self
 
 # %% ../nbs/18_report.ipynb #0d5af19f
 def _headings(blocks) -> list:
@@ -259,6 +263,7 @@ def _toc_html(headings) -> str:
     out.append('</li></ul>' * (depth - top + 1) + '</nav>')
     return ''.join(out)
 
+# %% ../nbs/18_report.ipynb #4877eb4e
 @patch
 def to_markdown(self:Report,
                 figure_dir:str='figures', # where the PNGs are, relative to the Markdown file
@@ -282,6 +287,7 @@ def to_markdown(self:Report,
             if payload['caption']: parts.append(f"*Figure {n_fig}.* {payload['caption']}")
     return '\n\n'.join(parts) + '\n'
 
+# %% ../nbs/18_report.ipynb #e87a8e91
 @patch
 def to_html(self:Report) -> str:
     "The report as one self-contained HTML page: inline CSS, figures as `data:` URIs, no scripts, no external references."
@@ -314,6 +320,7 @@ def to_html(self:Report) -> str:
             + _toc_html(_headings(self.blocks)) + '\n' + '\n'.join(body) +
             f"\n<footer>{n_tab} table{'s' * (n_tab != 1)}, {n_fig} figure{'s' * (n_fig != 1)}. Written by rice_prune.report.</footer>\n</main>\n</body>\n</html>\n")
 
+# %% ../nbs/18_report.ipynb #e2b3eb03
 @patch
 def write(self:Report,
           out_dir, # folder to write into (created if missing)
@@ -328,10 +335,10 @@ def write(self:Report,
     out_dir.mkdir(parents=True, exist_ok=True)
     if self.figures:
         (out_dir / 'figures').mkdir(exist_ok=True)
-        for fig in self.figures: _atomic_write(out_dir / 'figures' / f"{fig['name']}.png", fig['png'])
+        for fig in self.figures: _write_bytes(out_dir / 'figures' / f"{fig['name']}.png", fig['png'])
     md_path, html_path = out_dir / f'{stem}.md', out_dir / f'{stem}.html'
-    _atomic_write(md_path, markdown)
-    _atomic_write(html_path, page)
+    _write_bytes(md_path, markdown)
+    _write_bytes(html_path, page)
     return md_path, html_path
 
 # %% ../nbs/18_report.ipynb #6434d7d0
@@ -348,12 +355,12 @@ def find_chromium() -> str|None: # path of the browser, or None
         if (found := shutil.which(name)): return found
     return None
 
+# %% ../nbs/18_report.ipynb #bd192b1c
 _INSTALL_HINT = ("Install Debian's Chromium with `sudo apt-get update && sudo apt-get install -y chromium` "
                  "(or set $CHROMIUM to the path of a Chromium or Chrome binary).")
 
-def install_chromium(quiet:bool=True, # hide apt-get's output
-                    ) -> str: # path of the browser
-    "Chromium's path, installing Debian's `chromium` package with apt-get first if it is missing and we are root."
+def _install_chromium(quiet:bool=True) -> str:
+    "For tests and CI, not part of the API: Chromium's path, installing Debian's `chromium` package with apt-get first if it is missing and we are root."
     if (found := find_chromium()): return found
     apt = shutil.which('apt-get')
     if apt is None or not hasattr(os, 'geteuid') or os.geteuid() != 0:
@@ -410,6 +417,7 @@ def _stderr_tail(result) -> str:
     lines = [l for l in result.stderr.splitlines() if 'dbus' not in l.lower()]   # D-Bus noise: no session bus in containers
     return '\n'.join(lines[-8:])
 
+# %% ../nbs/18_report.ipynb #079fe4b7
 def check_report_in_browser(html_path, # the HTML page to check
                             screenshot=None, # where to save a PNG screenshot; None for none
                             chromium:str|None=None, # the browser binary; default `find_chromium()`
@@ -421,7 +429,7 @@ def check_report_in_browser(html_path, # the HTML page to check
     html_path = Path(html_path)
     if not html_path.is_file(): raise FileNotFoundError(f"html_path {str(html_path)!r} is not a file")
     chromium = chromium or find_chromium()
-    if chromium is None: raise RuntimeError(f"Chromium is not installed. {_INSTALL_HINT} `install_chromium()` does it as root.")
+    if chromium is None: raise RuntimeError(f"Chromium is not installed. {_INSTALL_HINT}")
     page = html_path.read_text(encoding='utf-8', errors='replace')
     cut = page.lower().rfind('</body>')
     probed = page[:cut] + _PROBE + page[cut:] if cut >= 0 else page + _PROBE

@@ -61,18 +61,8 @@ def _smooth_noise(rng, shape, cells=6):
     return np.asarray(Image.fromarray(g, mode='F').resize((shape[1], shape[0]), Image.BICUBIC), np.float32)
 
 # %% ../nbs/02_synthetic.ipynb #53a150b1
-def render_grain(rng: np.random.Generator, # source of randomness: seed it for reproducible images
-                 variety: str|Variety,      # a name in `VARIETIES`, or a `Variety`
-                 image_size: int=250,       # side of the square image, px
-                ) -> np.ndarray:            # (image_size, image_size, 3) uint8 RGB
-    "One grain of `variety` on a black background, at a random orientation and position fully inside the frame."
-    if isinstance(variety, str):
-        if variety not in VARIETIES: raise ValueError(f'variety must be one of {tuple(VARIETIES)} or a Variety, got {variety!r}')
-        variety = VARIETIES[variety]
-    if not isinstance(variety, Variety): raise ValueError(f'variety must be a name or a Variety, got {variety!r}')
-    if not isinstance(image_size, (int, np.integer)) or image_size < 32:
-        raise ValueError(f'image_size must be an integer >= 32 (px), got {image_size!r}')
-    v, size = variety, int(image_size)
+def _place_grain(rng, v:Variety, size:int) -> dict:
+    "Draw the grain's size, ends, bow and orientation from `v`, and place it at random fully inside the frame."
     s, margin = size / 250, 4                        # margin: room for the blur around the grain
     a, b = _draw(rng, v.length, lo=10) * s / 2, _draw(rng, v.width, lo=5) * s / 2
     b = min(b, 0.9 * a)
@@ -88,15 +78,21 @@ def render_grain(rng: np.random.Generator, # source of randomness: seed it for r
     cx, cy = rng.uniform(margin + hx, size - margin - hx), rng.uniform(margin + hy, size - margin - hy)
     x0, x1 = max(int(cx - hx) - margin, 0), min(int(np.ceil(cx + hx)) + margin, size)
     y0, y1 = max(int(cy - hy) - margin, 0), min(int(np.ceil(cy + hy)) + margin, size)
-    f32 = np.float32
-    X = (np.arange(x0, x1, dtype=f32) + f32(0.5 - cx))[None, :]
-    Y = (np.arange(y0, y1, dtype=f32) + f32(0.5 - cy))[:, None]
+    return dict(a=a, b=b, p_front=p_front, p_back=p_back, bow=bow, theta=theta, c=c, sn=sn, cx=cx, cy=cy,
+                box=(x0, x1, y0, y1))
+
+def _outline(rng, v:Variety, g:dict) -> dict:
+    "The outline function over the grain's bounding box, and the anti-aliased coverage `alpha` (germ notch cut)."
+    f32, (x0, x1, y0, y1) = np.float32, g['box']
+    a, b, bow, c, sn = g['a'], g['b'], g['bow'], g['c'], g['sn']
+    X = (np.arange(x0, x1, dtype=f32) + f32(0.5 - g['cx']))[None, :]
+    Y = (np.arange(y0, y1, dtype=f32) + f32(0.5 - g['cy']))[:, None]
     u = X * f32(c) + Y * f32(sn)                     # along the grain, px
     w = Y * f32(c) - X * f32(sn)                     # across the grain, px
     # outline F = |t|^p + q^2 < 1 around a bowed centre line
     t = u / f32(a)
     q = (w - f32(bow) * (1 - np.minimum(t * t, 1))) / f32(b)
-    p = np.where(t > 0, f32(p_front), f32(p_back))
+    p = np.where(t > 0, f32(g['p_front']), f32(g['p_back']))
     at = np.abs(t) + f32(1e-6)
     atp = at ** p
     F = atp + q * q
@@ -108,8 +104,14 @@ def render_grain(rng: np.random.Generator, # source of randomness: seed it for r
         nu, nw = 0.97 * a * rng.choice([-1, 1]), 0.5 * b * rng.choice([-1, 1])
         dn = np.sqrt((u - f32(nu)) ** 2 + (w - f32(nw)) ** 2) - f32(rng.uniform(0.12, 0.22) * b)
         alpha *= np.clip(dn + f32(0.5), 0, 1)
+    return dict(alpha=alpha, F=F, q=q, t=t, dFdu=dFdu, dFdw=dFdw)
+
+# %% ../nbs/02_synthetic.ipynb #08ab645a
+def _paint(rng, v:Variety, g:dict, o:dict) -> np.ndarray:
+    "Shade, colour and blur the grain inside its bounding box: a uint8 RGB crop on black."
+    f32, a, b, theta, alpha = np.float32, g['a'], g['b'], g['theta'], o['alpha']
     inside = np.flatnonzero(alpha > 0)               # shade only the pixels the grain covers
-    F_, q_, t_, du, dw = (x.ravel()[inside] for x in (F, q, t, dFdu, dFdw))
+    F_, q_, t_, du, dw = (o[k].ravel()[inside] for k in ('F', 'q', 't', 'dFdu', 'dFdw'))
     # a dome h = H sqrt(1 - F) over the outline, lit from the upper left, seen from straight above
     k = f32(-0.35 * b) / np.sqrt(np.clip(1 - F_, 0.02, 1))   # dh/dF
     hu, hw = k * du, k * dw
@@ -137,11 +139,28 @@ def render_grain(rng: np.random.Generator, # source of randomness: seed it for r
     crop = np.zeros((alpha.size, 3), f32)
     crop[inside] = rgb * alpha.ravel()[inside][:, None]
     crop = np.clip(crop, 0, 255).astype(np.uint8).reshape(alpha.shape + (3,))
-    crop = np.asarray(Image.fromarray(crop).filter(ImageFilter.BoxBlur(rng.uniform(0.5, 0.9))))   # slight defocus
+    return np.asarray(Image.fromarray(crop).filter(ImageFilter.BoxBlur(rng.uniform(0.5, 0.9))))   # slight defocus
+
+# %% ../nbs/02_synthetic.ipynb #8667f2e1
+def render_grain(rng: np.random.Generator, # source of randomness: seed it for reproducible images
+                 variety: str|Variety,      # a name in `VARIETIES`, or a `Variety`
+                 image_size: int=250,       # side of the square image, px
+                ) -> np.ndarray:            # (image_size, image_size, 3) uint8 RGB
+    "One grain of `variety` on a black background, at a random orientation and position fully inside the frame."
+    if isinstance(variety, str):
+        if variety not in VARIETIES: raise ValueError(f'variety must be one of {tuple(VARIETIES)} or a Variety, got {variety!r}')
+        variety = VARIETIES[variety]
+    if not isinstance(variety, Variety): raise ValueError(f'variety must be a name or a Variety, got {variety!r}')
+    if not isinstance(image_size, (int, np.integer)) or image_size < 32:
+        raise ValueError(f'image_size must be an integer >= 32 (px), got {image_size!r}')
+    size = int(image_size)
+    g = _place_grain(rng, variety, size)
+    crop = _paint(rng, variety, g, _outline(rng, variety, g))
     # sensor noise: normal quantiles looked up by random bytes, far cheaper than a normal draw per pixel
     noise = np.rint(_NORMAL_QUANTILES * rng.uniform(1.5, 3.0)).astype(np.int16)
     pick = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
     img = np.take(np.clip(noise, 0, 255).astype(np.uint8), pick)             # black background + noise
+    x0, x1, y0, y1 = g['box']
     img[y0:y1, x0:x1] = np.clip(crop + np.take(noise, pick[y0:y1, x0:x1]), 0, 255).astype(np.uint8)
     return img
 
@@ -167,6 +186,7 @@ varieties with deep learning methods. Computers and Electronics in Agriculture, 
 https://doi.org/10.1016/j.compag.2021.106285
 """
 
+# %% ../nbs/02_synthetic.ipynb #f5137875
 def _image_name(variety, i): return f'{variety} ({i}).jpg'
 _OUR_FILE = re.compile(r'^(?P<variety>.+) \((?P<i>\d+)\)\.jpg$')
 
@@ -182,6 +202,7 @@ def _write_images(root, jobs, image_size, seed, quality=92):
         Image.fromarray(img).save(root / variety / _image_name(variety, i), quality=quality)
     return len(jobs)
 
+# %% ../nbs/02_synthetic.ipynb #c4232033
 def _check_settings(n_per_class, image_size, seed, classes, n_workers):
     "Validate `make_synthetic_rice`'s arguments; return the class names as a tuple."
     def is_int(x): return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
@@ -204,15 +225,19 @@ def _read_manifest(root):
     except (OSError, ValueError): return None
 
 def _write_manifest(root, settings, complete):
-    tmp = root / (MANIFEST_NAME + '.tmp')
-    tmp.write_text(json.dumps({**settings, 'complete': complete}, indent=1))
-    os.replace(tmp, root / MANIFEST_NAME)             # atomic: never half a manifest
+    from rice_prune.data import atomic_write     # at call time: rice_prune.data imports this module
+    text = json.dumps({**settings, 'complete': complete}, indent=1)
+    atomic_write(root / MANIFEST_NAME, lambda tmp: tmp.write_text(text))   # never half a manifest
+
+def _is_manifest_tmp(name:str) -> bool:
+    "A temporary manifest left by an interrupted write (`atomic_write`'s hidden name, or the older `.tmp`)."
+    return name == MANIFEST_NAME + '.tmp' or (name.startswith('.') and name.endswith(MANIFEST_NAME))
 
 def _foreign_entries(root):
     "Entries under `root` that `make_synthetic_rice` would not have written."
     foreign = []
     for e in sorted(root.iterdir()):
-        if e.is_file() and e.name in (MANIFEST_NAME, MANIFEST_NAME + '.tmp', CITATION_NAME): continue
+        if e.is_file() and (e.name in (MANIFEST_NAME, CITATION_NAME) or _is_manifest_tmp(e.name)): continue
         if e.is_dir() and e.name in RICE_CLASSES:
             for f in sorted(e.iterdir()):
                 m = _OUR_FILE.match(f.name)
@@ -337,6 +362,7 @@ def measure_grain(img: np.ndarray, # (H, W, 3) or (H, W) image of one grain on a
                 aspect_ratio=float(length / width), area=area,
                 r=float(col[0]), g=float(col[1]), b=float(col[2]), brightness=float(grey[mask].mean()))
 
+# %% ../nbs/02_synthetic.ipynb #a43db571
 def _natural_key(p):
     "Sorts 'Arborio (2).jpg' before 'Arborio (10).jpg'."
     return [int(x) if x.isdigit() else x for x in re.split(r'(\d+)', str(p))]
@@ -395,6 +421,7 @@ def overlap_coefficient(x, # sample of one distribution
     hx, hy = np.histogram(x, edges)[0] / x.size, np.histogram(y, edges)[0] / y.size
     return float(np.minimum(hx, hy).sum())
 
+# %% ../nbs/02_synthetic.ipynb #ea31753e
 def plot_shape_scatter(df: pd.DataFrame, # `measure_grains` output
                        ax=None, # matplotlib Axes to draw on; None: a new figure
                        x: str='length', # column on the horizontal axis

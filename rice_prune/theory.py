@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 import keras
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['SHAPES', 'toy_shapes', 'tiny_cnn', 'kill_filters', 'Trace', 'trace_gradients']
@@ -109,14 +110,17 @@ class Trace(NamedTuple):
     weights: dict # 'layer/weight' (e.g. 'conv2/kernel') → the weight's value
     weight_grads: dict # 'layer/weight' → gradient of the loss with respect to the weight
 
-    def table(self) -> pd.DataFrame:
-        "One row per traced tensor: its shape, largest |value| and largest |gradient|."
-        rows = [('output', n, self.outputs[n].shape, np.abs(self.outputs[n]).max(), np.abs(self.output_grads[n]).max())
-                for n in self.outputs]
-        rows += [('weight', n, self.weights[n].shape, np.abs(self.weights[n]).max(), np.abs(self.weight_grads[n]).max())
-                 for n in self.weights]
-        return pd.DataFrame(rows, columns=['kind', 'name', 'shape', 'max |value|', 'max |gradient|'])
+# %% ../nbs/01_theory.ipynb #5de71748
+@patch
+def table(self:Trace) -> pd.DataFrame:
+    "One row per traced tensor: its shape, largest |value| and largest |gradient|."
+    rows = [('output', n, self.outputs[n].shape, np.abs(self.outputs[n]).max(), np.abs(self.output_grads[n]).max())
+            for n in self.outputs]
+    rows += [('weight', n, self.weights[n].shape, np.abs(self.weights[n]).max(), np.abs(self.weight_grads[n]).max())
+             for n in self.weights]
+    return pd.DataFrame(rows, columns=['kind', 'name', 'shape', 'max |value|', 'max |gradient|'])
 
+# %% ../nbs/01_theory.ipynb #1129bba2
 def trace_gradients(model:keras.Sequential, # a plain stack of layers whose output is class probabilities
                     x, # a batch of images
                     y, # their integer labels

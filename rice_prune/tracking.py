@@ -5,6 +5,7 @@
 # %% ../nbs/12_tracking.ipynb #8b72bd05
 from __future__ import annotations
 import ast, contextlib, functools, io, json, math, platform, sqlite3, time, uuid
+from fastcore.basics import patch
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -16,10 +17,10 @@ from .synthetic import MANIFEST_NAME
 from .train import TimeHistory, plot_history
 
 # %% auto #0
-__all__ = ['DEFAULT_DB_PATH', 'SCHEMA_VERSION', 'RUN_COLUMNS', 'JSON_COLUMNS', 'EPOCH_COLUMNS', 'STUDY_RESULTS', 'STUDY_PRUNING',
-           'COMPARISON_COLUMNS', 'ALL', 'MISSING', 'ExperimentDBError', 'connect', 'describe_dataset',
-           'save_training_log_to_sqlite', 'load_runs', 'load_epochs', 'SQLiteLogger', 'comparison_table',
-           'plot_cost_vs_errors', 'plot_summary', 'ExperimentDashboard']
+__all__ = ['DEFAULT_DB_PATH', 'SCHEMA_VERSION', 'RUN_COLUMNS', 'JSON_COLUMNS', 'EPOCH_COLUMNS', 'COMPARISON_COLUMNS', 'ALL',
+           'MISSING', 'ExperimentDBError', 'connect', 'describe_dataset', 'save_training_log_to_sqlite', 'load_runs',
+           'load_epochs', 'SQLiteLogger', 'comparison_table', 'plot_cost_vs_errors', 'plot_summary',
+           'ExperimentDashboard']
 
 # %% ../nbs/12_tracking.ipynb #3153a0f7
 DEFAULT_DB_PATH = 'logs/experiments.db'
@@ -106,7 +107,7 @@ def connect(db_path:str|Path=DEFAULT_DB_PATH, # the SQLite file (created with it
         con.close(); raise
     return con
 
-# %% ../nbs/12_tracking.ipynb #fc18d247
+# %% ../nbs/12_tracking.ipynb #e1ec77c1
 def _utc_now() -> str: return datetime.now(timezone.utc).isoformat(timespec='milliseconds')
 
 def _parse_times(value):
@@ -129,6 +130,7 @@ def _iso_utc(value):
     if t.tzinfo is None: t = t.replace(tzinfo=timezone.utc)
     return t.isoformat(timespec='milliseconds')
 
+# %% ../nbs/12_tracking.ipynb #f8265b84
 _STUDY_RENAMES = {'model': 'model_name', 'created_at': 'timestamp'}
 
 def _migrate_study_table(con):
@@ -159,6 +161,7 @@ def _migrate_study_table(con):
                     [row[c] for c in cols])
     con.execute('DROP TABLE training_logs_v0')
 
+# %% ../nbs/12_tracking.ipynb #fc18d247
 @contextlib.contextmanager
 def _write_transaction(con, timeout:float):
     "BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error: all of the block is written, or none of it."
@@ -272,6 +275,7 @@ def _run_values(time_callback, model_name, pruning_ratio, test_accuracy, extra:d
     v['extra'] = {k: _json_value(x, k) for k, x in extra.items()}
     return v
 
+# %% ../nbs/12_tracking.ipynb #a45823b9
 def _write_run(con, values:dict, timeout:float) -> str:
     "Insert a run, or update the given columns of the run with the same `run_id`; one write transaction."
     values = dict(values)
@@ -377,67 +381,50 @@ class SQLiteLogger(TimeHistory):
             self._timeout = self._con.execute('PRAGMA busy_timeout').fetchone()[0] / 1000
         return self._con
 
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        con = self._connection()
-        done = con.execute('SELECT epoch, seconds, logs FROM epoch_logs WHERE run_id = ? ORDER BY epoch',
-                           (self.run_id,)).fetchall()
-        self.epoch_logs = {e: (s, json.loads(l)) for e, s, l in done}
-        self.times = [s for s, _ in self.epoch_logs.values()]
-        _write_run(con, {**self._values, 'run_id': self.run_id, 'status': 'running'}, self._timeout)
+# %% ../nbs/12_tracking.ipynb #2cecf640
+@patch
+def on_train_begin(self:SQLiteLogger, logs=None):
+    super(SQLiteLogger, self).on_train_begin(logs)
+    con = self._connection()
+    done = con.execute('SELECT epoch, seconds, logs FROM epoch_logs WHERE run_id = ? ORDER BY epoch',
+                       (self.run_id,)).fetchall()
+    self.epoch_logs = {e: (s, json.loads(l)) for e, s, l in done}
+    self.times = [s for s, _ in self.epoch_logs.values()]
+    _write_run(con, {**self._values, 'run_id': self.run_id, 'status': 'running'}, self._timeout)
 
-    def on_epoch_end(self, epoch, logs=None):
-        super().on_epoch_end(epoch, logs)
-        logs = {k: float(np.asarray(v)) for k, v in (logs or {}).items()}
-        self.epoch_logs = {e: v for e, v in self.epoch_logs.items() if e < epoch}  # an epoch done again replaces its row
-        self.epoch_logs[epoch] = (self.times[-1], logs)
-        self.times = [s for s, _ in self.epoch_logs.values()]
-        history = {k: [l.get(k) for _, l in self.epoch_logs.values()]
-                   for k in dict.fromkeys(k for _, l in self.epoch_logs.values() for k in l)}
-        con = self._connection()
+@patch
+def on_epoch_end(self:SQLiteLogger, epoch, logs=None):
+    super(SQLiteLogger, self).on_epoch_end(epoch, logs)
+    logs = {k: float(np.asarray(v)) for k, v in (logs or {}).items()}
+    self.epoch_logs = {e: v for e, v in self.epoch_logs.items() if e < epoch}  # an epoch done again replaces its row
+    self.epoch_logs[epoch] = (self.times[-1], logs)
+    self.times = [s for s, _ in self.epoch_logs.values()]
+    history = {k: [l.get(k) for _, l in self.epoch_logs.values()]
+               for k in dict.fromkeys(k for _, l in self.epoch_logs.values() for k in l)}
+    con = self._connection()
+    with _write_transaction(con, self._timeout):
+        con.execute('DELETE FROM epoch_logs WHERE run_id = ? AND epoch >= ?', (self.run_id, epoch))
+        con.execute('INSERT INTO epoch_logs (run_id, epoch, timestamp, seconds, logs) VALUES (?, ?, ?, ?, ?)',
+                    (self.run_id, epoch, _utc_now(), self.times[-1], json.dumps(logs)))
+        con.execute('UPDATE training_logs SET epochs = ?, epoch_times = ?, total_time = ?, history = ? WHERE run_id = ?',
+                    (len(self.times), json.dumps(self.times), float(sum(self.times)), json.dumps(history), self.run_id))
+
+# %% ../nbs/12_tracking.ipynb #c5c1783b
+@patch
+def on_train_end(self:SQLiteLogger, logs=None):
+    con = self._connection()
+    try:
         with _write_transaction(con, self._timeout):
-            con.execute('DELETE FROM epoch_logs WHERE run_id = ? AND epoch >= ?', (self.run_id, epoch))
-            con.execute('INSERT INTO epoch_logs (run_id, epoch, timestamp, seconds, logs) VALUES (?, ?, ?, ?, ?)',
-                        (self.run_id, epoch, _utc_now(), self.times[-1], json.dumps(logs)))
-            con.execute('UPDATE training_logs SET epochs = ?, epoch_times = ?, total_time = ?, history = ? WHERE run_id = ?',
-                        (len(self.times), json.dumps(self.times), float(sum(self.times)), json.dumps(history), self.run_id))
+            con.execute("UPDATE training_logs SET status = 'finished' WHERE run_id = ?", (self.run_id,))
+    finally: self.close()
 
-    def on_train_end(self, logs=None):
-        con = self._connection()
-        try:
-            with _write_transaction(con, self._timeout):
-                con.execute("UPDATE training_logs SET status = 'finished' WHERE run_id = ?", (self.run_id,))
-        finally: self.close()
+@patch
+def close(self:SQLiteLogger):
+    "Close the database connection (done at the end of training; an interrupted run's closes when the logger goes)."
+    if self._con is not None: self._con.close(); self._con = None
 
-    def close(self):
-        "Close the database connection (done at the end of training; an interrupted run's closes when the logger goes)."
-        if self._con is not None: self._con.close(); self._con = None
-
-    def __del__(self): self.close()
-
-# %% ../nbs/12_tracking.ipynb #469da30e
-_STUDY_DISPLAY = {'cnn': 'CNN', 'cnn_light': 'CNN light', 'googlenet': 'GoogLeNet', 'googlenet_light': 'GoogLeNet light',
-                  'vgg16': 'VGG16', 'vgg_light': 'VGG light'}
-
-def _study_results() -> pd.DataFrame:
-    from rice_prune.cost import STUDY_REPORTED_COSTS
-    published = pd.DataFrame.from_dict({   # the study's report, real data; test accuracy on the perturbed test set
-        'cnn':             dict(best_epoch=9,  val_accuracy=0.9963, val_loss=0.0132, test_accuracy=0.9988, misclassified=9),
-        'cnn_light':       dict(best_epoch=19, val_accuracy=0.9970, val_loss=0.0108, test_accuracy=0.9989, misclassified=8),
-        'googlenet':       dict(best_epoch=24, val_accuracy=0.9975, val_loss=0.0111, test_accuracy=0.9992, misclassified=6),
-        'googlenet_light': dict(best_epoch=16, val_accuracy=0.9981, val_loss=0.0070, test_accuracy=0.9987, misclassified=10),
-        'vgg16':           dict(best_epoch=11, val_accuracy=0.9979, val_loss=0.0099, test_accuracy=0.9976, misclassified=18),
-        'vgg_light':       dict(best_epoch=26, val_accuracy=0.9979, val_loss=0.0070, test_accuracy=0.9980, misclassified=15),
-    }, orient='index')
-    costs = STUDY_REPORTED_COSTS.rename(columns={'trainable': 'trainable_params'})
-    df = pd.concat([pd.Series(_STUDY_DISPLAY, name='display_name'), costs, published], axis=1)
-    df['n_test'] = 7500
-    df.index.name = 'model_name'
-    return df
-
-STUDY_RESULTS = _study_results()
-STUDY_PRUNING = pd.DataFrame({'pruning_ratio': [0.0, 0.05, 0.10, 0.20], 'retrained_head': [False, True, True, True],
-                              'test_accuracy': [0.9954, 0.9882, 0.9906, 0.9868]}).assign(model_name='vgg16', pruning_criterion='l1')
+@patch
+def __del__(self:SQLiteLogger): self.close()
 
 # %% ../nbs/12_tracking.ipynb #b340a2dd
 COMPARISON_COLUMNS = ['params', 'val_accuracy', 'val_loss', 'test_accuracy', 'misclassified', 'n_test']
@@ -491,7 +478,7 @@ def plot_summary(table:pd.DataFrame,   # one row per model with flops, filters a
     fig.tight_layout()
     return fig
 
-# %% ../nbs/12_tracking.ipynb #d403e493
+# %% ../nbs/12_tracking.ipynb #64bcb0ba
 ALL, MISSING = '(all)', '(missing)'   # dashboard choices: no filter; runs without a value
 
 def _figure_png(fig) -> bytes:
@@ -499,6 +486,7 @@ def _figure_png(fig) -> bytes:
     fig.savefig(buffer, format='png', dpi=80)
     return buffer.getvalue()
 
+# %% ../nbs/12_tracking.ipynb #d403e493
 class ExperimentDashboard:
     "An ipywidgets dashboard over an experiment database: filters, table, summary plots, training curves."
     TABLE_COLUMNS = ['id', 'timestamp', 'model_name', 'pruning_ratio', 'pruning_criterion', 'params', 'flops', 'filters',
@@ -526,81 +514,90 @@ class ExperimentDashboard:
         self.refresh_button.on_click(lambda _: self.refresh())
         self.refresh()
 
-    @property
-    def runs(self) -> pd.DataFrame:
-        "The runs the filters select."
-        df = self.all_runs
-        if self.model.value != ALL: df = df[df['model_name'] == self.model.value]
-        ratio, criterion = self.pruning_ratio.value, self.criterion.value
-        if ratio == MISSING: df = df[df['pruning_ratio'].isna()]
-        elif ratio != ALL: df = df[np.isclose(df['pruning_ratio'].astype(float), ratio)]
-        if criterion == MISSING: df = df[df['pruning_criterion'].isna()]
-        elif criterion != ALL: df = df[df['pruning_criterion'] == criterion]
-        return df
-
-    def refresh(self):
-        "Re-read the database and redraw everything, keeping the current choices where they still exist."
-        self.all_runs = load_runs(self.db_path)
-        self._summary_runs = self._curves_run = object()  # matches nothing: draw again, the data may have changed
-        df = self.all_runs
-        def options(values, fmt=str):
-            present = dict.fromkeys(MISSING if pd.isna(v) else v for v in values)
-            return [(ALL, ALL)] + [(v if v == MISSING else fmt(v), v) for v in present]
-        self._updating = True
-        try:
-            for control, values, fmt in ((self.model, df['model_name'], str),
-                                         (self.pruning_ratio, df['pruning_ratio'].astype(float), lambda v: f'{v:g}'),
-                                         (self.criterion, df['pruning_criterion'], str)):
-                current = control.value
-                control.options = options(values, fmt)
-                control.value = current if current in [v for _, v in control.options] else ALL
-        finally: self._updating = False
-        self._update()
-
-    def _on_filter(self, change):
-        if not self._updating: self._update()
-
-    def _update(self):
-        runs = self.runs
-        self.message.value = f'<b>{len(runs)}</b> of {len(self.all_runs)} runs in <code>{self.db_path}</code>'
-        shown = runs[[c for c in self.TABLE_COLUMNS if c in runs]].copy()
-        shown['timestamp'] = shown['timestamp'].dt.strftime('%Y-%m-%d %H:%M:%S')
-        self.table.value = shown.to_html(index=False, float_format=lambda v: f'{v:.4g}', na_rep='', classes='rice-prune-runs')
-        latest = runs.sort_values('id').groupby('model_name', sort=False).tail(1).set_index('model_name')
-        latest = latest.dropna(subset=['flops', 'filters', 'misclassified'])
-        if tuple(latest['run_id']) != self._summary_runs:   # draw only when the points change
-            self._summary_runs = tuple(latest['run_id'])
-            self.summary_figure = plot_summary(latest, fig=self._Figure(figsize=(11, 3.8))) if len(latest) else None
-            self.summary.value = _figure_png(self.summary_figure) if len(latest) else b''
-        current = self.run.value
-        self._updating = True
-        try:
-            self.run.options = [(self._run_label(r), r['run_id']) for _, r in runs.iterrows()]
-            ids = list(runs['run_id'])
-            self.run.value = current if current in ids else (ids[-1] if ids else None)
-        finally: self._updating = False
-        self._draw_curves()
-
     @staticmethod
     def _run_label(run) -> str:
         ratio = '-' if pd.isna(run['pruning_ratio']) else f"{run['pruning_ratio']:g}"
         when = '' if pd.isna(run['timestamp']) else f"{run['timestamp']:%Y-%m-%d %H:%M}"
         return f"#{run['id']} {run['model_name']}, pruning ratio {ratio}, {when}"
 
-    def _on_run(self, change):
-        if not self._updating: self._draw_curves()
+# %% ../nbs/12_tracking.ipynb #298aaf26
+@patch(as_prop=True)
+def runs(self:ExperimentDashboard) -> pd.DataFrame:
+    "The runs the filters select."
+    df = self.all_runs
+    if self.model.value != ALL: df = df[df['model_name'] == self.model.value]
+    ratio, criterion = self.pruning_ratio.value, self.criterion.value
+    if ratio == MISSING: df = df[df['pruning_ratio'].isna()]
+    elif ratio != ALL: df = df[np.isclose(df['pruning_ratio'].astype(float), ratio)]
+    if criterion == MISSING: df = df[df['pruning_criterion'].isna()]
+    elif criterion != ALL: df = df[df['pruning_criterion'] == criterion]
+    return df
 
-    def _draw_curves(self):
-        if self.run.value == self._curves_run: return
-        self._curves_run = self.run.value
-        row = self.all_runs[self.all_runs['run_id'] == self.run.value]
-        history = row.iloc[0]['history'] if len(row) else None
-        if isinstance(history, dict) and {'accuracy', 'loss'} <= set(history):
-            fig = self._Figure(figsize=(10, 3.4))
-            best = row.iloc[0]['best_epoch']
-            plot_history(history, best_epoch=None if pd.isna(best) else int(best), axes=fig.subplots(1, 2),
-                         title=f"run #{row.iloc[0]['id']}: {row.iloc[0]['model_name']}")
-            self.curves_figure, self.curves.value = fig, _figure_png(fig)
-        else: self.curves_figure, self.curves.value = None, b''
+@patch
+def refresh(self:ExperimentDashboard):
+    "Re-read the database and redraw everything, keeping the current choices where they still exist."
+    self.all_runs = load_runs(self.db_path)
+    self._summary_runs = self._curves_run = object()  # matches nothing: draw again, the data may have changed
+    df = self.all_runs
+    def options(values, fmt=str):
+        present = dict.fromkeys(MISSING if pd.isna(v) else v for v in values)
+        return [(ALL, ALL)] + [(v if v == MISSING else fmt(v), v) for v in present]
+    self._updating = True
+    try:
+        for control, values, fmt in ((self.model, df['model_name'], str),
+                                     (self.pruning_ratio, df['pruning_ratio'].astype(float), lambda v: f'{v:g}'),
+                                     (self.criterion, df['pruning_criterion'], str)):
+            current = control.value
+            control.options = options(values, fmt)
+            control.value = current if current in [v for _, v in control.options] else ALL
+    finally: self._updating = False
+    self._update()
 
-    def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
+# %% ../nbs/12_tracking.ipynb #b1bf1892
+@patch
+def _on_filter(self:ExperimentDashboard, change):
+    if not self._updating: self._update()
+
+@patch
+def _update(self:ExperimentDashboard):
+    runs = self.runs
+    self.message.value = f'<b>{len(runs)}</b> of {len(self.all_runs)} runs in <code>{self.db_path}</code>'
+    shown = runs[[c for c in self.TABLE_COLUMNS if c in runs]].copy()
+    shown['timestamp'] = shown['timestamp'].dt.strftime('%Y-%m-%d %H:%M:%S')
+    self.table.value = shown.to_html(index=False, float_format=lambda v: f'{v:.4g}', na_rep='', classes='rice-prune-runs')
+    latest = runs.sort_values('id').groupby('model_name', sort=False).tail(1).set_index('model_name')
+    latest = latest.dropna(subset=['flops', 'filters', 'misclassified'])
+    if tuple(latest['run_id']) != self._summary_runs:   # draw only when the points change
+        self._summary_runs = tuple(latest['run_id'])
+        self.summary_figure = plot_summary(latest, fig=self._Figure(figsize=(11, 3.8))) if len(latest) else None
+        self.summary.value = _figure_png(self.summary_figure) if len(latest) else b''
+    current = self.run.value
+    self._updating = True
+    try:
+        self.run.options = [(self._run_label(r), r['run_id']) for _, r in runs.iterrows()]
+        ids = list(runs['run_id'])
+        self.run.value = current if current in ids else (ids[-1] if ids else None)
+    finally: self._updating = False
+    self._draw_curves()
+
+# %% ../nbs/12_tracking.ipynb #51b2fd2d
+@patch
+def _on_run(self:ExperimentDashboard, change):
+    if not self._updating: self._draw_curves()
+
+@patch
+def _draw_curves(self:ExperimentDashboard):
+    if self.run.value == self._curves_run: return
+    self._curves_run = self.run.value
+    row = self.all_runs[self.all_runs['run_id'] == self.run.value]
+    history = row.iloc[0]['history'] if len(row) else None
+    if isinstance(history, dict) and {'accuracy', 'loss'} <= set(history):
+        fig = self._Figure(figsize=(10, 3.4))
+        best = row.iloc[0]['best_epoch']
+        plot_history(history, best_epoch=None if pd.isna(best) else int(best), axes=fig.subplots(1, 2),
+                     title=f"run #{row.iloc[0]['id']}: {row.iloc[0]['model_name']}")
+        self.curves_figure, self.curves.value = fig, _figure_png(fig)
+    else: self.curves_figure, self.curves.value = None, b''
+
+@patch
+def _repr_mimebundle_(self:ExperimentDashboard, **kwargs): return self.widget._repr_mimebundle_(**kwargs)

@@ -11,7 +11,11 @@ from types import SimpleNamespace
 
 import numpy as np
 import keras
-from tqdm.auto import tqdm
+from fastcore.basics import patch
+from tqdm.keras import TqdmCallback
+
+from .compat import backup_epoch, ensure_monitor_op, reset_initial_epoch
+from .data import atomic_write
 
 # %% auto #0
 __all__ = ['TimeHistory', 'ResumableEarlyStopping', 'ResumableReduceLROnPlateau', 'TrainResult', 'train', 'plot_history']
@@ -37,7 +41,7 @@ def _replay(callback, past_logs):
     "Feed the logs of epochs already done to `callback.on_epoch_end`, against a stand-in model."
     if not past_logs: return
     model = callback.model
-    if callback.monitor_op is None: callback._set_monitor_op()   # needs the real model's metrics
+    ensure_monitor_op(callback)   # chosen from the real model's metrics, before the stand-in replaces it
     lr = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) if model.optimizer is not None else 0.0
     callback.set_model(_StandInModel(optimizer=SimpleNamespace(learning_rate=lr), stop_training=False))
     try:
@@ -71,6 +75,7 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
         super().on_train_end(logs)
         if os.path.exists(self.best_weights_path): self.model.load_weights(self.best_weights_path)
 
+# %% ../nbs/10_train.ipynb #a0afff8a
 class ResumableReduceLROnPlateau(keras.callbacks.ReduceLROnPlateau):
     "`ReduceLROnPlateau` that can replay the logs of past epochs to restore its counters."
     def __init__(self, past_logs:list=(), **kwargs): # logs of the epochs already done; the rest goes to ReduceLROnPlateau
@@ -93,36 +98,36 @@ class TrainResult:
     monitor: str          # the quantity early stopping watched
     checkpoint_dir: Path  # where the checkpoint and the progress are kept
 
-    @property
-    def epochs(self) -> int: return len(self.times)
-
-    def best(self) -> dict:
-        "The logs of the best epoch."
-        return {k: v[self.best_epoch - 1] for k, v in self.history.items()} if self.best_epoch else {}
-
-    def to_frame(self):
-        "One row per epoch: the logged metrics and the wall time."
-        import pandas as pd
-        df = pd.DataFrame(self.history, index=pd.RangeIndex(1, self.epochs + 1, name='epoch'))
-        df['seconds'] = self.times
-        return df
-
     def __repr__(self):
         best = ', '.join(f'{k}={v:.4f}' for k, v in self.best().items() if k in ('loss', 'accuracy', 'val_loss', 'val_accuracy'))
         return (f"TrainResult({self.model.name}: {self.epochs} epochs in {sum(self.times):.1f} s"
                 f"{', resumed after epoch %d' % self.initial_epoch if self.initial_epoch else ''}"
                 f"{', stopped early' if self.stopped_early else ''}; best epoch {self.best_epoch}: {best})")
 
+# %% ../nbs/10_train.ipynb #2ffd3103
+@patch(as_prop=True)
+def epochs(self:TrainResult) -> int:
+    "Number of epochs of the run (also those before a resume)."
+    return len(self.times)
+
+@patch
+def best(self:TrainResult) -> dict:
+    "The logs of the best epoch."
+    return {k: v[self.best_epoch - 1] for k, v in self.history.items()} if self.best_epoch else {}
+
+# %% ../nbs/10_train.ipynb #24335e89
+@patch
+def to_frame(self:TrainResult):
+    "One row per epoch: the logged metrics and the wall time."
+    import pandas as pd
+    df = pd.DataFrame(self.history, index=pd.RangeIndex(1, self.epochs + 1, name='epoch'))
+    df['seconds'] = self.times
+    return df
+
 # %% ../nbs/10_train.ipynb #a5679195
 def _read_json(path:Path, default=None):
     try: return json.loads(Path(path).read_text())
     except (FileNotFoundError, json.JSONDecodeError): return default
-
-def _write_json(path:Path, obj):
-    "Write atomically: an interruption leaves either the old or the new file, never half of one."
-    tmp = Path(f'{path}.tmp')
-    tmp.write_text(json.dumps(obj))
-    os.replace(tmp, path)
 
 def _floats(logs:dict) -> dict:
     return {k: float(keras.ops.convert_to_numpy(v)) for k, v in (logs or {}).items()}
@@ -132,22 +137,13 @@ class _Progress(keras.callbacks.Callback):
     def __init__(self, path:Path, time_callback:TimeHistory, past:list):
         super().__init__()
         self.path, self.time_callback, self.epochs = Path(path), time_callback, list(past)
-    def _save(self, finished): _write_json(self.path, {'epochs': self.epochs, 'finished': finished})
+    def _save(self, finished):
+        # atomic: an interruption leaves either the old or the new file, never half of one
+        atomic_write(self.path, lambda tmp: tmp.write_text(json.dumps({'epochs': self.epochs, 'finished': finished})))
     def on_epoch_end(self, epoch, logs=None):
         self.epochs.append({'epoch': epoch, 'logs': _floats(logs), 'seconds': self.time_callback.times[-1]})
         self._save(False)
     def on_train_end(self, logs=None): self._save(True)
-
-class _EpochBar(keras.callbacks.Callback):
-    "A tqdm progress bar over epochs."
-    def __init__(self, total:int, initial:int, desc:str):
-        super().__init__()
-        self.bar = tqdm(total=total, initial=initial, desc=desc, unit='epoch', leave=False)
-    def on_epoch_end(self, epoch, logs=None):
-        logs = _floats(logs)
-        self.bar.set_postfix({k: f'{v:.4f}' for k, v in logs.items() if k in ('loss', 'accuracy', 'val_loss', 'val_accuracy')})
-        self.bar.update(1)
-    def on_train_end(self, logs=None): self.bar.close()
 
 # %% ../nbs/10_train.ipynb #5a853be8
 def _split_data(data):
@@ -172,6 +168,34 @@ def _prepare_model(model, strategy):
     return model
 
 def _scope(strategy): return strategy.scope() if strategy is not None else contextlib.nullcontext()
+
+# %% ../nbs/10_train.ipynb #b777e1c4
+def _past_epochs(ckpt:Path, resume:bool) -> list:
+    "The records of the epochs an interrupted run in `ckpt` has finished; [] for a new run (whose stale files go)."
+    backup_dir, progress_path, best_path = ckpt/'backup', ckpt/'progress.json', ckpt/'best.weights.h5'
+    if not resume and backup_dir.exists(): shutil.rmtree(backup_dir)
+    done = backup_epoch(backup_dir)
+    if done:
+        # the progress is written before the backup at each epoch end, so it holds at least `done` epochs
+        past = (_read_json(progress_path) or {}).get('epochs', [])[:done]
+        if len(past) < done: warnings.warn(f"{progress_path} holds {len(past)} of the {done} epochs done; "
+                                            "the history before the resume is incomplete.")
+        return past
+    for stale in (progress_path, best_path):  # left by a finished run: this is a new one
+        if stale.exists(): stale.unlink()
+    return []
+
+def _recipe(ckpt:Path, past:list, epochs:int, patience, monitor:str, min_delta:float, reduce_lr_patience) -> list:
+    "The study's callbacks: epoch times, early stopping, learning-rate schedule, progress records and the backup."
+    past_logs = [e['logs'] for e in past]
+    time_callback = TimeHistory()
+    stop = ResumableEarlyStopping(ckpt/'best.weights.h5', monitor=monitor, min_delta=min_delta, past_logs=past_logs,
+                                  patience=patience if patience is not None else epochs + 1)
+    ours = [time_callback, stop]
+    if reduce_lr_patience is not None:
+        ours.append(ResumableReduceLROnPlateau(monitor=monitor, factor=0.5, patience=reduce_lr_patience,
+                                               min_delta=min_delta, min_lr=1e-5, past_logs=past_logs))
+    return ours + [_Progress(ckpt/'progress.json', time_callback, past), keras.callbacks.BackupAndRestore(str(ckpt/'backup'))]
 
 # %% ../nbs/10_train.ipynb #803c3cb2
 def train(model:keras.Model,             # a Keras model, or a function that builds one (needed with `strategy`)
@@ -205,39 +229,20 @@ def train(model:keras.Model,             # a Keras model, or a function that bui
 
     ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else Path(tempfile.mkdtemp(prefix='rice_prune_train_'))
     ckpt.mkdir(parents=True, exist_ok=True)
-    backup_dir, progress_path, best_path = ckpt/'backup', ckpt/'progress.json', ckpt/'best.weights.h5'
-    if not resume and backup_dir.exists(): shutil.rmtree(backup_dir)
-    done = (_read_json(backup_dir/'training_metadata.json') or {}).get('epoch', 0) if backup_dir.exists() else 0
-    if done:
-        # the progress is written before the backup at each epoch end, so it holds at least `done` epochs
-        past = (_read_json(progress_path) or {}).get('epochs', [])[:done]
-        if len(past) < done: warnings.warn(f"{progress_path} holds {len(past)} of the {done} epochs done; "
-                                            "the history before the resume is incomplete.")
-    else:
-        past = []
-        for stale in (progress_path, best_path):  # left by a finished run: this is a new one
-            if stale.exists(): stale.unlink()
-    past_logs = [e['logs'] for e in past]
-
-    time_callback = TimeHistory()
-    stop = ResumableEarlyStopping(best_path, monitor=monitor, patience=patience if patience is not None else epochs + 1,
-                                  min_delta=min_delta, past_logs=past_logs)
-    ours = [time_callback, stop]
-    if reduce_lr_patience is not None:
-        ours.append(ResumableReduceLROnPlateau(monitor=monitor, factor=0.5, patience=reduce_lr_patience,
-                                               min_delta=min_delta, min_lr=1e-5, past_logs=past_logs))
-    run_progress = _Progress(progress_path, time_callback, past)
-    ours += [run_progress, keras.callbacks.BackupAndRestore(str(backup_dir))]
-    if progress: ours.append(_EpochBar(epochs, len(past), desc=model.name))
+    past = _past_epochs(ckpt, resume)
+    ours = _recipe(ckpt, past, epochs, patience, monitor, min_delta, reduce_lr_patience)
+    stop, run_progress = ours[1], ours[-2]
+    # tqdm's own Keras callback: one bar over the epochs, continuing from `len(past)` after a resume
+    bar = TqdmCallback(epochs=epochs, verbose=0, desc=model.name, leave=False) if progress else None
     try:
         with warnings.catch_warnings():
             # a pipeline that drops unreadable files has no known length: Keras learns it in the first epoch and warns
             warnings.filterwarnings('ignore', message='Your input ran out of data')
-            model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=ours + list(callbacks or []),
+            model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=ours + [bar] * progress + list(callbacks or []),
                       verbose=verbose, shuffle=False)  # datasets shuffle themselves; Keras warns otherwise
     finally:
-        model._initial_epoch = None  # BackupAndRestore sets it; a later `fit` of this model must start from 0 again
-        if progress: ours[-1].bar.close()
+        reset_initial_epoch(model)  # BackupAndRestore set the epoch to resume from: a later `fit` starts from 0 again
+        if bar is not None: bar.epoch_bar.close()
     logs = [e['logs'] for e in run_progress.epochs]
     history = {k: [l.get(k, float('nan')) for l in logs] for k in dict.fromkeys(k for l in logs for k in l)}
     return TrainResult(model=model, history=history, times=[e['seconds'] for e in run_progress.epochs],

@@ -15,16 +15,15 @@ import keras
 from keras import layers as L
 from fastcore.basics import patch
 
-from ..models import InceptionModule
-from ..featuremaps import named_layers
+from ..compat import functional_of, nodes_by_depth, inputs_struct, outputs_struct, call_arguments, keras_history_op, op_classes
+from .layers import ChannelRule, LayerCall, check_model, named_layers, register_layer, channel_rule_for
 
 # %% auto #0
-__all__ = ['CHANNEL_RULES', 'CONV_RULE', 'CHANNEL_MIXING_RULE', 'UNSUPPORTED_RULE', 'UnsupportedLayerError', 'LayerCall',
-           'register_channel_rule', 'rule_for', 'ChannelRule', 'PassThroughRule', 'ActivationRule', 'RescalingRule',
-           'BatchNormRule', 'PReLURule', 'ChannelMixingRule', 'ProducerRule', 'ConvRule', 'DenseRule',
+__all__ = ['CHANNEL_MIXING_RULE', 'UNSUPPORTED_RULE', 'UnsupportedLayerError', 'ChannelMixingRule', 'PassThroughRule',
+           'ActivationRule', 'RescalingRule', 'BatchNormRule', 'PReLURule', 'ProducerRule', 'ConvRule', 'DenseRule',
            'ConvTransposeRule', 'SeparableConvRule', 'DepthwiseConvRule', 'ElementwiseMergeRule', 'ConcatenateRule',
-           'FlattenRule', 'ReshapeRule', 'OpMergeRule', 'OpElementwiseRule', 'InceptionRule', 'UnsupportedRule',
-           'ChannelGroup', 'ChannelGraph']
+           'FlattenRule', 'ReshapeRule', 'OpMergeRule', 'OpElementwiseRule', 'UnsupportedRule', 'ChannelGroup',
+           'ChannelGraph']
 
 # %% ../../nbs/13_graph.ipynb #f9a17f19
 class _UnionFind:
@@ -57,60 +56,23 @@ class _UnionFind:
 class UnsupportedLayerError(ValueError):
     "A layer the pruner cannot slice receives channels that would be removed."
 
-@dataclass
-class LayerCall:
-    "One call of a layer (or operation) in the traced graph, with the channel ids of its inputs and outputs."
-    name: str # the layer's name (as `featuremaps.named_layers` gives it)
-    layer: object # the layer or operation
-    rule: object # the `ChannelRule` that traced it
-    inputs: list # channel ids of each input tensor (one id per position of its last axis)
-    outputs: list # channel ids of each output tensor
-    input_shapes: list # shapes of the input tensors
-    output_shapes: list # shapes of the output tensors
-    unsupported: str|None = None # why the layer couldn't be traced, if it couldn't
-
-CHANNEL_RULES = {}  # layer class -> ChannelRule
-
-def register_channel_rule(*classes): # the layer classes (and their subclasses) the rule handles
-    "Class decorator: register a `ChannelRule` for `classes`."
+def _registers(*classes): # the layer classes (and their subclasses) the rule handles
+    "Class decorator: `register_layer(cls, channels=rule_class())` for each of `classes`."
     def register(rule_class):
-        for cls in classes: CHANNEL_RULES[cls] = rule_class()
+        for cls in classes: register_layer(cls, channels=rule_class())
         return rule_class
     return register
-
-def rule_for(op): # a layer or operation
-    "The `ChannelRule` of `op`'s class or nearest registered base class; `None` if there is none."
-    for cls in type(op).__mro__:
-        if cls in CHANNEL_RULES: return CHANNEL_RULES[cls]
-    return None
 
 def _channels_last(layer) -> bool:
     return getattr(layer, 'data_format', 'channels_last') in ('channels_last', None)
 
-class ChannelRule:
-    "How one kind of layer carries channels (`trace`) and how its smaller twin is made (`new_layer`, `new_weights`)."
-    has_channel_weights = False  # weights indexed by input channels: every call of the layer must keep the same ones
+def _take(w:np.ndarray, mask:np.ndarray, axis:int) -> np.ndarray:
+    "The entries of `w` along `axis` where `mask` is True (integer `take`: several times faster than a boolean index)."
+    return w if mask.all() else np.take(w, np.flatnonzero(mask), axis=axis)
 
-    def unsupported(self, layer, call:LayerCall) -> str|None:
-        "Why this layer, called like this, can't be traced (None: it can)."
-        return None
-
-    def trace(self, g, call:LayerCall) -> list:
-        "Channel ids of the outputs of `call` (default: the first input's, unchanged)."
-        return [call.inputs[0]]
-
-    def new_layer(self, g, layer, keep:Callable):
-        "An unbuilt twin of `layer` for the kept channels (default: same configuration)."
-        return layer.__class__.from_config(layer.get_config())
-
-    def new_weights(self, g, layer, keep:Callable) -> list:
-        "The twin's weights, in `layer.get_weights()` order (default: unchanged)."
-        return layer.get_weights()
-
-    def set_weights(self, g, layer, twin, keep:Callable):
-        "Give the built `twin` its weights (default: `twin.set_weights(self.new_weights(...))`)."
-        weights = self.new_weights(g, layer, keep)
-        if weights: twin.set_weights(weights)
+def _slice_last(weights:list, mask:np.ndarray) -> list:
+    "Slice every weight whose last axis has one entry per channel; leave broadcast (size-1) axes alone."
+    return [_take(w, mask, -1) if w.ndim and w.shape[-1] == len(mask) else w for w in weights]
 
 # %% ../../nbs/13_graph.ipynb #1d5dfb27
 _ELEMENTWISE = (L.ReLU, L.LeakyReLU, L.ELU, L.Dropout, L.SpatialDropout1D, L.SpatialDropout2D, L.SpatialDropout3D,
@@ -127,13 +89,22 @@ def _activation_name(fn) -> str:
     except Exception: return getattr(fn, '__name__', repr(fn))
     return name if isinstance(name, str) else str(name.get('config', name))
 
-@register_channel_rule(*_ELEMENTWISE, *_SPATIAL)
+@_registers(L.Softmax, L.LayerNormalization, L.GroupNormalization, L.UnitNormalization)
+class ChannelMixingRule(ChannelRule):
+    "Layers that normalise across channels: removing one channel would change the others, so all they read stays."
+    def trace(self, g, call):
+        g._fix(call.inputs[0], f"normalised across channels by {type(call.layer).__name__} layer {call.name!r}")
+        return [call.inputs[0]]
+
+CHANNEL_MIXING_RULE = ChannelMixingRule()
+
+@_registers(*_ELEMENTWISE, *_SPATIAL)
 class PassThroughRule(ChannelRule):
     "Layers that act on each channel alone and have no per-channel weights."
     def unsupported(self, layer, call):
         if not _channels_last(layer): return f"data_format={layer.data_format!r} (only channels_last is supported)"
 
-@register_channel_rule(L.Activation)
+@_registers(L.Activation)
 class ActivationRule(PassThroughRule):
     "Activation layers: element-wise, except softmax and log-softmax, which mix channels (see `ChannelMixingRule`)."
     def trace(self, g, call):
@@ -141,20 +112,12 @@ class ActivationRule(PassThroughRule):
             return CHANNEL_MIXING_RULE.trace(g, call)
         return super().trace(g, call)
 
-@register_channel_rule(L.Rescaling)
+@_registers(L.Rescaling)
 class RescalingRule(PassThroughRule):
     def unsupported(self, layer, call):
         if np.size(layer.scale) != 1 or np.size(layer.offset) != 1: return "per-channel scale or offset"
 
-def _take(w:np.ndarray, mask:np.ndarray, axis:int) -> np.ndarray:
-    "The entries of `w` along `axis` where `mask` is True (integer `take`: several times faster than a boolean index)."
-    return w if mask.all() else np.take(w, np.flatnonzero(mask), axis=axis)
-
-def _slice_last(weights:list, mask:np.ndarray) -> list:
-    "Slice every weight whose last axis has one entry per channel; leave broadcast (size-1) axes alone."
-    return [_take(w, mask, -1) if w.ndim and w.shape[-1] == len(mask) else w for w in weights]
-
-@register_channel_rule(L.BatchNormalization)
+@_registers(L.BatchNormalization)
 class BatchNormRule(ChannelRule):
     "BatchNormalization over the last axis: gamma, beta, moving mean and variance are sliced."
     has_channel_weights = True
@@ -162,17 +125,10 @@ class BatchNormRule(ChannelRule):
         if layer.axis not in (-1, len(call.input_shapes[0]) - 1): return f"axis={layer.axis} is not the channel axis"
     def new_weights(self, g, layer, keep): return _slice_last(layer.get_weights(), keep(g.inputs_of(layer)[0]))
 
-@register_channel_rule(L.PReLU)
+@_registers(L.PReLU)
 class PReLURule(BatchNormRule):
     "PReLU: its slopes are sliced on the channel axis (unless shared across channels)."
     def unsupported(self, layer, call): return None
-
-@register_channel_rule(L.Softmax, L.LayerNormalization, L.GroupNormalization, L.UnitNormalization)
-class ChannelMixingRule(ChannelRule):
-    "Layers that normalise across channels: removing one channel would change the others, so all they read stays."
-    def trace(self, g, call):
-        g._fix(call.inputs[0], f"normalised across channels by {type(call.layer).__name__} layer {call.name!r}")
-        return [call.inputs[0]]
 
 # %% ../../nbs/13_graph.ipynb #bc74e5e0
 class ProducerRule(ChannelRule):
@@ -209,14 +165,15 @@ class ProducerRule(ChannelRule):
         kernel = layer.get_weights()[0]
         return np.moveaxis(kernel, -1, 0).reshape(kernel.shape[-1], -1)
 
-@register_channel_rule(L.Conv1D, L.Conv2D, L.Conv3D)
+@_registers(L.Conv1D, L.Conv2D, L.Conv3D)
 class ConvRule(ProducerRule): pass
 
-@register_channel_rule(L.Dense)
+@_registers(L.Dense)
 class DenseRule(ProducerRule):
     count_key = 'units'
 
-@register_channel_rule(L.Conv1DTranspose, L.Conv2DTranspose, L.Conv3DTranspose)
+# %% ../../nbs/13_graph.ipynb #099047ce
+@_registers(L.Conv1DTranspose, L.Conv2DTranspose, L.Conv3DTranspose)
 class ConvTransposeRule(ProducerRule):
     "Transposed convolutions: kernel axes are (..., out, in)."
     def kernel_and_bias(self, layer, in_mask, out_mask):
@@ -226,7 +183,7 @@ class ConvTransposeRule(ProducerRule):
         kernel = layer.get_weights()[0]
         return np.moveaxis(kernel, -2, 0).reshape(kernel.shape[-2], -1)
 
-@register_channel_rule(L.SeparableConv1D, L.SeparableConv2D)
+@_registers(L.SeparableConv1D, L.SeparableConv2D)
 class SeparableConvRule(ProducerRule):
     "Depthwise kernel (..., in, multiplier), pointwise kernel (..., in × multiplier, out), bias (out)."
     def new_weights(self, g, layer, keep):
@@ -239,7 +196,7 @@ class SeparableConvRule(ProducerRule):
         pointwise = layer.get_weights()[1]
         return np.moveaxis(pointwise, -1, 0).reshape(pointwise.shape[-1], -1)
 
-@register_channel_rule(L.DepthwiseConv1D, L.DepthwiseConv2D)
+@_registers(L.DepthwiseConv1D, L.DepthwiseConv2D)
 class DepthwiseConvRule(ChannelRule):
     "Depthwise convolution: output channel c × multiplier + m is made from input channel c alone."
     has_channel_weights = True
@@ -252,7 +209,7 @@ class DepthwiseConvRule(ChannelRule):
         return [_take(kernel, in_mask, -2)] + [_take(b, np.repeat(in_mask, layer.depth_multiplier), 0) for b in rest]
 
 # %% ../../nbs/13_graph.ipynb #bd2fb590
-@register_channel_rule(L.Add, L.Subtract, L.Multiply, L.Average, L.Maximum, L.Minimum)
+@_registers(L.Add, L.Subtract, L.Multiply, L.Average, L.Maximum, L.Minimum)
 class ElementwiseMergeRule(ChannelRule):
     "Inputs combined element by element: channels at the same position are coupled."
     def unsupported(self, layer, call):
@@ -263,7 +220,7 @@ class ElementwiseMergeRule(ChannelRule):
         for ids in full[1:]: g._couple(full[0], ids)
         return [full[0]]
 
-@register_channel_rule(L.Concatenate)
+@_registers(L.Concatenate)
 class ConcatenateRule(ElementwiseMergeRule):
     "Concatenation: on the channel axis each input keeps its ids at its offset; on other axes inputs are coupled."
     def _on_channels(self, layer, call): return layer.axis in (-1, len(call.input_shapes[0]) - 1)
@@ -277,7 +234,7 @@ def _spatial_positions(call) -> int|None:
     shape = call.input_shapes[0][1:-1]
     return None if any(d is None for d in shape) else math.prod(shape)
 
-@register_channel_rule(L.Flatten)
+@_registers(L.Flatten)
 class FlattenRule(ChannelRule):
     "Flatten (channels last): channel c of an (H, W, C) map owns positions (h·W + w)·C + c."
     def unsupported(self, layer, call):
@@ -285,7 +242,7 @@ class FlattenRule(ChannelRule):
         if _spatial_positions(call) is None: return f"input shape {call.input_shapes[0]} has undefined spatial sizes"
     def trace(self, g, call): return [np.tile(call.inputs[0], _spatial_positions(call))]
 
-@register_channel_rule(L.Reshape)
+@_registers(L.Reshape)
 class ReshapeRule(FlattenRule):
     "Reshape to a single axis behaves like Flatten; any other reshape is unsupported."
     def unsupported(self, layer, call):
@@ -297,59 +254,24 @@ class ReshapeRule(FlattenRule):
         return layer.__class__.from_config(config)
 
 # %% ../../nbs/13_graph.ipynb #89e63dcf
-try:
-    from keras.src.ops import numpy as _knp, nn as _knn
-    _OP_MERGES = tuple(getattr(_knp, n) for n in ('Add', 'Subtract', 'Multiply', 'Maximum', 'Minimum') if hasattr(_knp, n))
-    _OP_ELEMENTWISE = tuple(getattr(_knn, n) for n in ('Relu', 'Relu6', 'LeakyRelu', 'Elu', 'Selu', 'Gelu', 'Silu',
-                                                       'Sigmoid', 'HardSigmoid', 'HardSilu', 'Softplus') if hasattr(_knn, n))
-except ImportError:  # the private module moved: such operations are then treated as unsupported
-    _OP_MERGES, _OP_ELEMENTWISE = (), ()
+# operation classes of keras.ops (private in Keras; empty if they move, and such operations are then unsupported)
+_OP_MERGES = op_classes('numpy', ('Add', 'Subtract', 'Multiply', 'Maximum', 'Minimum'))
+_OP_ELEMENTWISE = op_classes('nn', ('Relu', 'Relu6', 'LeakyRelu', 'Elu', 'Selu', 'Gelu', 'Silu', 'Sigmoid',
+                                    'HardSigmoid', 'HardSilu', 'Softplus'))
 
 class _ReuseOperation:
     def new_layer(self, g, layer, keep): return layer
 
-@register_channel_rule(*_OP_MERGES)
+@_registers(*_OP_MERGES)
 class OpMergeRule(_ReuseOperation, ElementwiseMergeRule): pass
 
-@register_channel_rule(*_OP_ELEMENTWISE)
+@_registers(*_OP_ELEMENTWISE)
 class OpElementwiseRule(_ReuseOperation, ChannelRule): pass
 
-# %% ../../nbs/13_graph.ipynb #98fe88e4
-_INCEPTION_OUTPUTS = ('1x1', '3x3', '5x5', 'pool_proj')
-_INCEPTION_READS = {'1x1': None, '3x3_reduce': None, '3x3': '3x3_reduce', '5x5_reduce': None, '5x5': '5x5_reduce',
-                    'pool_proj': None}  # branch -> the branch whose channels it reads (None: the module's input)
-
-@register_channel_rule(InceptionModule)
-class InceptionRule(ChannelRule):
-    "`InceptionModule`: six inner producers; output = concatenation of the 1×1, 3×3, 5×5 and pool-projection branches."
-    has_channel_weights = True
-
-    def trace(self, g, call):
-        module, ids = call.layer, {}
-        shape = lambda channels: tuple(call.input_shapes[0][:-1]) + (channels,)  # 'same' padding, stride 1
-        for branch in InceptionModule.BRANCHES:
-            conv = module.convs[branch]
-            source = call.inputs[0] if _INCEPTION_READS[branch] is None else ids[_INCEPTION_READS[branch]]
-            inner = LayerCall(g._name(conv), conv, CONV_RULE, [source], [], [shape(len(source))], [shape(conv.filters)])
-            ids[branch] = g._new_producer(inner, conv.filters, owner=module)
-            g._record(inner, [ids[branch]])
-        return [np.concatenate([ids[b] for b in _INCEPTION_OUTPUTS])]
-
-    def new_layer(self, g, layer, keep):
-        config = layer.get_config()
-        for branch, conv in layer.convs.items():
-            config[f'filters_{branch}'] = int(keep(g.producer_ids(conv)).sum())
-        return layer.__class__.from_config(config)
-
-    def set_weights(self, g, layer, twin, keep):
-        for branch, conv in layer.convs.items():
-            twin.convs[branch].set_weights(CONV_RULE.new_weights(g, conv, keep))
-            twin.convs[branch].trainable = conv.trainable
-
-CONV_RULE = rule_for(L.Conv2D(1, 1))
-CHANNEL_MIXING_RULE = ChannelMixingRule()
-
 # %% ../../nbs/13_graph.ipynb #7b974b78
+_HOW_TO_REGISTER = ("register a channel rule for it with rice_prune.prune.register_layer({cls}, channels=...) "
+                    "(see the graph chapter's own-layer example)")
+
 class UnsupportedRule(ChannelRule):
     "A layer the graph can't see into: fresh fixed channels out, copied unchanged (its inputs must stay whole)."
     def trace(self, g, call):
@@ -410,26 +332,22 @@ class ChannelGroup:
 # %% ../../nbs/13_graph.ipynb #f178518e
 _UNSUPPORTED_MODES = ('error', 'keep')
 
-def _is_functional(model) -> bool: return hasattr(model, '_nodes_by_depth') and hasattr(model, '_inputs_struct')
-
 def _graph_of(model):
     "The functional graph of `model` (a Sequential model's inner functional model), or an error."
+    graph = functional_of(model)
+    if graph is not None: return graph
     if isinstance(model, keras.Sequential):
-        if model._functional is None:
-            raise ValueError(f"Sequential model {model.name!r} is not built; give it an Input or call it on data first")
-        return model._functional
-    if _is_functional(model): return model
+        raise ValueError(f"Sequential model {model.name!r} is not built; give it an Input or call it on data first")
     raise UnsupportedLayerError(f"Model {model.name!r} is a subclassed keras.Model ({type(model).__name__}); the pruner "
                                 "needs a functional or Sequential model whose graph it can read")
 
 class ChannelGraph:
     "The channel dependency graph of a functional or Sequential Keras model: producers, groups, and rebuilding."
     def __init__(self,
-                 model:keras.Model, # a built functional or Sequential model (nested models and Inception modules allowed)
+                 model:keras.Model, # a built functional or Sequential model (nested models and composite layers allowed)
                  unsupported:str='error', # a removable channel reaches an unsupported layer: 'error', or 'keep' those channels
                 ):
-        if not isinstance(model, keras.Model):
-            raise TypeError(f"ChannelGraph: expected a keras.Model, got {type(model).__name__}")
+        check_model(model, 'ChannelGraph')
         if unsupported not in _UNSUPPORTED_MODES:
             raise ValueError(f"ChannelGraph: unsupported must be one of {_UNSUPPORTED_MODES}, got {unsupported!r}")
         self.model, self.unsupported_mode = model, unsupported
@@ -438,6 +356,7 @@ class ChannelGraph:
         self.producers = {}  # name -> (layer, channel ids, owner layer or None)
         self._model_inputs = {}  # id(nested model) -> channel ids of its inputs (first call)
         self._producer_of = {}  # id(layer) -> name
+        self._owner = None  # the composite layer being traced inside (see `trace_inner`)
         self._names = {id(layer): name for name, layer in named_layers(model).items()}
         graph = _graph_of(model)
         inputs = [self._new_fixed(t.shape[-1] if len(t.shape) else 1, 'model input') for t in graph.inputs]
@@ -445,7 +364,12 @@ class ChannelGraph:
         for ids in outputs: self._fix(ids, 'reaches the model output')
         self._finish()
 
-    # --- tracing -------------------------------------------------------------------------------------------
+    def __repr__(self):
+        coupled = sum(g.coupled for g in self.groups)
+        return (f"ChannelGraph({self.model.name!r}: {len(self.producers)} producers in {len(self.groups)} groups, "
+                f"{coupled} coupled, {len(self.prunable())} prunable)")
+
+    # --- channel ids: fresh, fixed, produced, coupled ------------------------------------------------------------
     def _name(self, layer) -> str: return self._names.get(id(layer), layer.name)
 
     def _new_fixed(self, n:int, reason:str) -> np.ndarray:
@@ -453,11 +377,11 @@ class ChannelGraph:
         for i in ids.tolist(): self._fixed[i] = reason
         return ids
 
-    def _new_producer(self, call:LayerCall, n:int, owner=None) -> np.ndarray:
+    def _new_producer(self, call:LayerCall, n:int) -> np.ndarray:
         layer = call.layer
         if id(layer) in self._producer_of: return self.producers[self._producer_of[id(layer)]][1]  # shared layer
         ids = self._uf.new(int(n))
-        self.producers[call.name] = (layer, ids, owner)
+        self.producers[call.name] = (layer, ids, self._owner)
         self._producer_of[id(layer)] = call.name
         return ids
 
@@ -466,151 +390,198 @@ class ChannelGraph:
     def _fix(self, ids:np.ndarray, reason:str):
         for i in np.asarray(ids).tolist(): self._fixed.setdefault(i, reason)
 
-    def _record(self, call:LayerCall, outputs:list):
-        call.outputs = outputs
-        self.calls.append(call)
-        self._calls_by_layer.setdefault(id(call.layer), []).append(call)
+# %% ../../nbs/13_graph.ipynb #8f19d525
+@patch
+def _trace_graph(self:ChannelGraph, graph, inputs:list) -> list:
+    "Trace functional `graph` (nested models included) on the channel ids `inputs`; the ids of its outputs."
+    ids_of = {id(t): ids for t, ids in zip(graph.inputs, inputs)}
+    depths = nodes_by_depth(graph)
+    for depth in sorted(depths, reverse=True):
+        for node in depths[depth]:
+            op = node.operation
+            if node.is_input or op is None: continue
+            ins = [ids_of[id(t)] for t in node.input_tensors]
+            if isinstance(op, keras.Model):
+                self._model_inputs.setdefault(id(op), ins)
+                outs = self._trace_graph(_graph_of(op), ins)
+            else: outs = self._trace_call(op, ins, [tuple(t.shape) for t in node.input_tensors],
+                                          [tuple(t.shape) for t in node.outputs])
+            if len(outs) != len(node.outputs):
+                raise RuntimeError(f"internal error: {self._name(op)!r} traced {len(outs)} outputs, has {len(node.outputs)}")
+            for t, ids in zip(node.outputs, outs):
+                width = t.shape[-1] if len(t.shape) else 1
+                if len(ids) != width:
+                    raise RuntimeError(f"internal error: layer {self._name(op)!r} ({type(op).__name__}) traced "
+                                       f"{len(ids)} channels for an output with {width}")
+                ids_of[id(t)] = ids
+    return [ids_of[id(t)] for t in graph.outputs]
 
-    def _trace_graph(self, graph, inputs:list) -> list:
-        ids_of = {id(t): ids for t, ids in zip(graph.inputs, inputs)}
-        for depth in sorted(graph._nodes_by_depth, reverse=True):
-            for node in graph._nodes_by_depth[depth]:
-                op = node.operation
-                if node.is_input or op is None: continue
-                ins = [ids_of[id(t)] for t in node.input_tensors]
-                if isinstance(op, keras.Model):
-                    self._model_inputs.setdefault(id(op), ins)
-                    outs = self._trace_graph(_graph_of(op), ins)
-                else: outs = self._trace_call(op, node, ins)
-                if len(outs) != len(node.outputs):
-                    raise RuntimeError(f"internal error: {self._name(op)!r} traced {len(outs)} outputs, has {len(node.outputs)}")
-                for t, ids in zip(node.outputs, outs):
-                    width = t.shape[-1] if len(t.shape) else 1
-                    if len(ids) != width:
-                        raise RuntimeError(f"internal error: layer {self._name(op)!r} ({type(op).__name__}) traced "
-                                           f"{len(ids)} channels for an output with {width}")
-                    ids_of[id(t)] = ids
-        return [ids_of[id(t)] for t in graph.outputs]
+@patch
+def _trace_call(self:ChannelGraph, op, ins:list, input_shapes:list, output_shapes:list) -> list:
+    "Trace one call of `op` by its registered rule (or as unsupported); record it; the ids of its outputs."
+    call = LayerCall(self._name(op), op, None, ins, [], input_shapes, output_shapes)
+    rule = channel_rule_for(op)
+    reason = "no channel rule for this layer type" if rule is None else rule.unsupported(op, call)
+    if reason is not None or isinstance(rule, UnsupportedRule):
+        call.unsupported, rule = reason or "no channel rule for this layer type", UNSUPPORTED_RULE
+    call.rule = rule
+    earlier = self._calls_by_layer.get(id(op))
+    if earlier and rule.has_channel_weights:  # a shared layer slices its weights once: same channels each call
+        for a, b in zip(earlier[0].inputs, ins):
+            if len(a) == len(b): self._couple(a, b)
+    outs = rule.trace(self, call)
+    call.outputs = outs
+    self.calls.append(call)
+    self._calls_by_layer.setdefault(id(op), []).append(call)
+    return outs
 
-    def _trace_call(self, op, node, ins:list) -> list:
-        call = LayerCall(self._name(op), op, None, ins, [], [tuple(t.shape) for t in node.input_tensors],
-                         [tuple(t.shape) for t in node.outputs])
-        rule = rule_for(op)
-        reason = "no channel rule for this layer type" if rule is None else rule.unsupported(op, call)
-        if reason is not None or isinstance(rule, UnsupportedRule):
-            call.unsupported, rule = reason or "no channel rule for this layer type", UNSUPPORTED_RULE
-        call.rule = rule
-        earlier = self._calls_by_layer.get(id(op))
-        if earlier and rule.has_channel_weights:  # a shared layer slices its weights once: same channels each call
-            for a, b in zip(earlier[0].inputs, ins):
-                if len(a) == len(b): self._couple(a, b)
-        outs = rule.trace(self, call)
-        self._record(call, outs)
-        return outs
+# %% ../../nbs/13_graph.ipynb #72560f23
+@patch
+def _finish(self:ChannelGraph):
+    "Units (roots of the union-find) and which are fixed, checked against the unsupported layers; then the groups."
+    roots = self._uf.roots()
+    fixed = np.zeros(len(roots), bool)
+    why = {}
+    for i, reason in self._fixed.items():
+        fixed[roots[i]] = True
+        why.setdefault(int(roots[i]), reason)
+    blocked = [c for c in self.calls if c.unsupported is not None]
+    for call in blocked:  # an unsupported layer is exact only if every channel it reads stays
+        ids = np.concatenate(call.inputs) if call.inputs else np.zeros(0, np.int64)
+        loose = ids[~fixed[roots[ids]]]
+        if len(loose) == 0: continue
+        if self.unsupported_mode == 'error':
+            owners = sorted({n for n, (_, pids, _) in self.producers.items()
+                             if np.isin(roots[pids], roots[loose]).any()})
+            cls = type(call.layer)  # a layer of the user's own, without a rule: say how to give it one
+            how = (f" To prune through it, {_HOW_TO_REGISTER.format(cls=cls.__name__)}." if channel_rule_for(call.layer)
+                   is None and not cls.__module__.startswith('keras') else "")
+            raise UnsupportedLayerError(
+                f"Layer {call.name!r} ({type(call.layer).__name__}) can't be pruned through: {call.unsupported}. "
+                f"It reads channels of {', '.join(map(repr, owners))}. Add those layers to ignored_layers, or pass "
+                f"unsupported='keep' to keep every channel that reaches it.{how}")
+        fixed[roots[loose]] = True
+        for r in np.unique(roots[loose]).tolist(): why.setdefault(r, f"read by unsupported layer {call.name!r}")
+    self._roots, self._fixed_root, self._why = roots, fixed, why
+    self.boundaries = [(c.name, type(c.layer).__name__, c.unsupported) for c in blocked]
+    self._make_groups()
 
-    # --- units and groups -----------------------------------------------------------------------------------
-    def _finish(self):
-        roots = self._uf.roots()
-        fixed = np.zeros(len(roots), bool)
-        why = {}
-        for i, reason in self._fixed.items():
-            fixed[roots[i]] = True
-            why.setdefault(int(roots[i]), reason)
-        blocked = [c for c in self.calls if c.unsupported is not None]
-        for call in blocked:  # an unsupported layer is exact only if every channel it reads stays
-            ids = np.concatenate(call.inputs) if call.inputs else np.zeros(0, np.int64)
-            loose = ids[~fixed[roots[ids]]]
-            if len(loose) == 0: continue
-            if self.unsupported_mode == 'error':
-                owners = sorted({n for n, (_, pids, _) in self.producers.items()
-                                 if np.isin(roots[pids], roots[loose]).any()})
-                raise UnsupportedLayerError(
-                    f"Layer {call.name!r} ({type(call.layer).__name__}) can't be pruned through: {call.unsupported}. "
-                    f"It reads channels of {', '.join(map(repr, owners))}. Add those layers to ignored_layers, or pass "
-                    f"unsupported='keep' to keep every channel that reaches it.")
-            fixed[roots[loose]] = True
-            for r in np.unique(roots[loose]).tolist(): why.setdefault(r, f"read by unsupported layer {call.name!r}")
-        self._roots, self._fixed_root, self._why = roots, fixed, why
-        self.boundaries = [(c.name, type(c.layer).__name__, c.unsupported) for c in blocked]
-        # groups: producers linked by shared roots
-        names = list(self.producers)
-        link = _UnionFind(); link.new(len(names))
-        first_owner = {}
-        for k, name in enumerate(names):
-            for r in np.unique(roots[self.producers[name][1]]).tolist():
-                if r in first_owner: link.union(np.array([first_owner[r]]), np.array([k]))
-                else: first_owner[r] = k
-        members = {}
-        for k, name in enumerate(names): members.setdefault(link.find(k), []).append(name)
-        self.groups, self._group_of = [], {}
-        for gi, group_names in enumerate(members.values()):
-            unit_roots, index = [], {}
-            unit_of = {}
-            for name in group_names:
-                r = roots[self.producers[name][1]]
-                for x in r.tolist():
-                    if x not in index: index[x] = len(unit_roots); unit_roots.append(x)
-                unit_of[name] = np.array([index[x] for x in r.tolist()], dtype=np.int64)
-            unit_roots = np.array(unit_roots, dtype=np.int64)
-            is_fixed = fixed[unit_roots]
-            group = ChannelGroup(gi, tuple(group_names), unit_of, unit_roots, is_fixed,
-                                 {int(u): why.get(int(unit_roots[u]), '') for u in np.flatnonzero(is_fixed)})
-            self.groups.append(group)
-            for name in group_names: self._group_of[name] = group
+@patch
+def _make_groups(self:ChannelGraph):
+    "Groups: the producers linked by shared units, each with its units and which of them are fixed."
+    roots, fixed, why, names = self._roots, self._fixed_root, self._why, list(self.producers)
+    link = _UnionFind(); link.new(len(names))
+    first_owner = {}
+    for k, name in enumerate(names):
+        for r in np.unique(roots[self.producers[name][1]]).tolist():
+            if r in first_owner: link.union(np.array([first_owner[r]]), np.array([k]))
+            else: first_owner[r] = k
+    members = {}
+    for k, name in enumerate(names): members.setdefault(link.find(k), []).append(name)
+    self.groups, self._group_of = [], {}
+    for gi, group_names in enumerate(members.values()):
+        unit_roots, index, unit_of = [], {}, {}
+        for name in group_names:
+            r = roots[self.producers[name][1]]
+            for x in r.tolist():
+                if x not in index: index[x] = len(unit_roots); unit_roots.append(x)
+            unit_of[name] = np.array([index[x] for x in r.tolist()], dtype=np.int64)
+        unit_roots = np.array(unit_roots, dtype=np.int64)
+        is_fixed = fixed[unit_roots]
+        group = ChannelGroup(gi, tuple(group_names), unit_of, unit_roots, is_fixed,
+                             {int(u): why.get(int(unit_roots[u]), '') for u in np.flatnonzero(is_fixed)})
+        self.groups.append(group)
+        for name in group_names: self._group_of[name] = group
 
-    # --- queries ------------------------------------------------------------------------------------------------
-    def group_of(self, name:str) -> ChannelGroup:
-        "The group of producer `name`."
-        if name not in self._group_of:
-            raise KeyError(f"{name!r} is not a producer of model {self.model.name!r}; producers: {', '.join(self.producers)}")
-        return self._group_of[name]
+# %% ../../nbs/13_graph.ipynb #aedb3294
+def _not_a_producer(g, name):
+    return KeyError(f"{name!r} is not a producer of model {g.model.name!r}; producers: {', '.join(g.producers)}")
 
-    def layer(self, name:str):
-        "The producer layer called `name`."
-        if name not in self.producers:
-            raise KeyError(f"{name!r} is not a producer of model {self.model.name!r}; producers: {', '.join(self.producers)}")
-        return self.producers[name][0]
+@patch
+def filter_count(self:ChannelGraph,
+                 name:str, # a producer of the graph
+                ) -> int:
+    "Number of filters (output channels) of producer `name`."
+    return len(self.producers[name][1])
 
-    def calls_of(self, layer) -> list:
-        "Every traced call of `layer` (more than one for a shared layer)."
-        return self._calls_by_layer.get(id(layer), [])
+@patch
+def summary(self:ChannelGraph) -> pd.DataFrame:
+    "One row per group: its layers, their filter counts, units, and how many units are fixed and why."
+    rows = []
+    for g in self.groups:
+        reasons = sorted(set(g.why_fixed.values()))
+        rows.append(dict(group=g.index, layers=', '.join(g.layers),
+                         filters=', '.join(str(self.filter_count(n)) for n in g.layers), units=g.size,
+                         removable=len(g.removable), fixed_because='; '.join(reasons)))
+    return pd.DataFrame(rows).set_index('group')
 
-    def filter_count(self, name:str) -> int: return len(self.producers[name][1])
+@patch
+def prunable(self:ChannelGraph) -> list:
+    "Names of the producers that have at least one removable filter."
+    return [n for g in self.groups if len(g.removable) for n in g.layers]
 
-    def roots(self, ids:np.ndarray) -> np.ndarray:
-        "The unit (root channel id) of each channel id."
-        return self._roots[np.asarray(ids, dtype=np.int64)]
+@patch
+def group_of(self:ChannelGraph,
+             name:str, # a producer of the graph
+            ) -> ChannelGroup:
+    "The group of producer `name`."
+    if name not in self._group_of: raise _not_a_producer(self, name)
+    return self._group_of[name]
 
-    def inputs_of(self, layer) -> list:
-        "Channel ids of the inputs of the first call of `layer`."
-        return self._calls_by_layer[id(layer)][0].inputs
 
-    def outputs_of(self, layer) -> list:
-        "Channel ids of the outputs of the first call of `layer`."
-        return self._calls_by_layer[id(layer)][0].outputs
+# %% ../../nbs/13_graph.ipynb #fc21b9f2
+@patch
+def layer(self:ChannelGraph,
+          name:str, # a producer of the graph
+         ):
+    "The producer layer called `name`."
+    if name not in self.producers: raise _not_a_producer(self, name)
+    return self.producers[name][0]
 
-    def producer_ids(self, layer) -> np.ndarray:
-        "Channel ids of the filters of producer `layer`."
-        return self.producers[self._producer_of[id(layer)]][1]
+@patch
+def producer_ids(self:ChannelGraph, layer) -> np.ndarray:
+    "Channel ids of the filters of producer `layer`."
+    return self.producers[self._producer_of[id(layer)]][1]
 
-    def prunable(self) -> list:
-        "Names of the producers that have at least one removable filter."
-        return [n for g in self.groups if len(g.removable) for n in g.layers]
+# %% ../../nbs/13_graph.ipynb #62f720f1
+@patch
+def calls_of(self:ChannelGraph, layer) -> list:
+    "Every traced call of `layer` (more than one for a shared layer)."
+    return self._calls_by_layer.get(id(layer), [])
 
-    def summary(self) -> pd.DataFrame:
-        "One row per group: its layers, their filter counts, units, and how many units are fixed and why."
-        rows = []
-        for g in self.groups:
-            reasons = sorted(set(g.why_fixed.values()))
-            rows.append(dict(group=g.index, layers=', '.join(g.layers),
-                             filters=', '.join(str(self.filter_count(n)) for n in g.layers), units=g.size,
-                             removable=len(g.removable), fixed_because='; '.join(reasons)))
-        return pd.DataFrame(rows).set_index('group')
+@patch
+def inputs_of(self:ChannelGraph, layer) -> list:
+    "Channel ids of the inputs of the first call of `layer`."
+    return self._calls_by_layer[id(layer)][0].inputs
 
-    def __repr__(self):
-        coupled = sum(g.coupled for g in self.groups)
-        return (f"ChannelGraph({self.model.name!r}: {len(self.producers)} producers in {len(self.groups)} groups, "
-                f"{coupled} coupled, {len(self.prunable())} prunable)")
+@patch
+def outputs_of(self:ChannelGraph, layer) -> list:
+    "Channel ids of the outputs of the first call of `layer`."
+    return self._calls_by_layer[id(layer)][0].outputs
+
+# %% ../../nbs/13_graph.ipynb #a27cdf66
+@patch
+def roots(self:ChannelGraph,
+          ids:np.ndarray, # channel ids
+         ) -> np.ndarray:
+    "The unit (root channel id) of each channel id."
+    return self._roots[np.asarray(ids, dtype=np.int64)]
+
+# %% ../../nbs/13_graph.ipynb #b93b7ac7
+@patch
+def trace_inner(self:ChannelGraph,
+                call:LayerCall, # the call of the composite layer being traced
+                layer:keras.layers.Layer, # a layer the composite layer runs inside its `call`
+                inputs:list, # the channel ids of each input of `layer`
+                input_shapes:list|None=None, # their shapes; default: the composite's input shape, with each one's channel count
+               ) -> list: # the channel ids of each output of `layer`
+    "Trace a call of `layer` made inside the composite layer of `call`; the producers it creates belong to that layer."
+    if input_shapes is None: input_shapes = [tuple(call.input_shapes[0][:-1]) + (len(ids),) for ids in inputs]
+    shape = layer.compute_output_shape(input_shapes[0] if len(input_shapes) == 1 else input_shapes)
+    single = all(d is None or isinstance(d, int) for d in shape)
+    outer, self._owner = self._owner, call.layer
+    try: return self._trace_call(layer, list(inputs), input_shapes, [tuple(shape)] if single else [tuple(s) for s in shape])
+    finally: self._owner = outer
 
 # %% ../../nbs/13_graph.ipynb #be1d0dc1
 _INITIALIZERS = ('kernel_initializer', 'bias_initializer', 'depthwise_initializer', 'pointwise_initializer',
@@ -627,7 +598,7 @@ class _Rebuilder:
         if id(op) not in self.twins:
             if isinstance(op, keras.Model): self.twins[id(op)] = self.model(op)
             else:
-                new = self.g._calls_by_layer[id(op)][0].rule.new_layer(self.g, op, self.keep)
+                new = self.g.calls_of(op)[0].rule.new_layer(self.g, op, self.keep)
                 self.pairs.append((op, new))
                 self.twins[id(op)] = new
                 self._zero_initializers(new)
@@ -649,19 +620,19 @@ class _Rebuilder:
         in_ids = self.g._model_inputs.get(id(model))  # None for the outer model, whose inputs are fixed
         width = lambda t, k: t.shape[-1] if in_ids is None else int(self.keep(in_ids[k]).sum())
         inputs = [keras.Input(batch_shape=tuple(t.shape[:-1]) + (width(t, k),), dtype=t.dtype,
-                              name=t._keras_history.operation.name) for k, t in enumerate(graph.inputs)]
+                              name=keras_history_op(t).name) for k, t in enumerate(graph.inputs)]
         if isinstance(model, keras.Sequential):
             new = keras.Sequential([inputs[0]] + [self.twin(layer) for layer in model.layers], name=model.name)
         else:
-            tensors = {id(t): x for t, x in zip(graph.inputs, inputs)}
-            for depth in sorted(graph._nodes_by_depth, reverse=True):
-                for node in graph._nodes_by_depth[depth]:
+            tensors, depths = {id(t): x for t, x in zip(graph.inputs, inputs)}, nodes_by_depth(graph)
+            for depth in sorted(depths, reverse=True):
+                for node in depths[depth]:
                     if node.is_input or node.operation is None: continue
-                    args, kwargs = node.arguments.fill_in(tensors)
+                    args, kwargs = call_arguments(node, tensors)
                     outputs = self.twin(node.operation)(*args, **kwargs)
                     for t, y in zip(node.outputs, keras.tree.flatten(outputs)): tensors[id(t)] = y
-            new = keras.Model(keras.tree.map_structure(lambda t: tensors[id(t)], graph._inputs_struct),
-                              keras.tree.map_structure(lambda t: tensors[id(t)], graph._outputs_struct), name=model.name)
+            new = keras.Model(keras.tree.map_structure(lambda t: tensors[id(t)], inputs_struct(graph)),
+                              keras.tree.map_structure(lambda t: tensors[id(t)], outputs_struct(graph)), name=model.name)
         self.pairs[slot] = (model, new)
         return new
 
@@ -670,10 +641,11 @@ class _Rebuilder:
             for attr, initializer in saved.items(): object.__setattr__(layer, attr, initializer)
         for old, new in self.pairs:
             if isinstance(old, keras.Model) or not isinstance(old, L.Layer): continue
-            self.g._calls_by_layer[id(old)][0].rule.set_weights(self.g, old, new, self.keep)
+            self.g.calls_of(old)[0].rule.set_weights(self.g, old, new, self.keep)
         for old, new in self.pairs:
             if isinstance(old, L.Layer) and new is not old: new.trainable = old.trainable
 
+# %% ../../nbs/13_graph.ipynb #91f65115
 @patch
 def rebuild(self:ChannelGraph,
             drop:dict|None=None, # group index -> indices of the units to remove
@@ -698,6 +670,7 @@ def rebuild(self:ChannelGraph,
     builder.finish()
     return new
 
+# %% ../../nbs/13_graph.ipynb #fcc7e8b6
 @patch
 def units_for(self:ChannelGraph,
               filters:dict, # producer name -> indices of its filters to remove
@@ -740,4 +713,4 @@ def filter_weights(self:ChannelGraph,
     if name not in self.producers:
         raise KeyError(f"{name!r} is not a layer with filters in model {self.model.name!r}")
     layer = self.producers[name][0]
-    return rule_for(layer).filter_weights(layer)
+    return channel_rule_for(layer).filter_weights(layer)

@@ -5,6 +5,7 @@
 # %% ../../nbs/14_importance.ipynb #7dab2334
 from __future__ import annotations
 
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -12,8 +13,9 @@ from keras import layers as L
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from ..featuremaps import dead_filter_stats, feature_maps
+from .activations import dead_filter_stats, feature_maps
 from .graph import ChannelGraph, ProducerRule
+
 
 # %% auto #0
 __all__ = ['CRITERIA', 'Importance', 'MagnitudeImportance', 'BNScaleImportance', 'activation_stats', 'ActivationImportance',
@@ -92,6 +94,8 @@ def _activation_points(graph) -> list:
             seen |= set(graph.roots(ids).tolist())
     return calls
 
+
+# %% ../../nbs/14_importance.ipynb #81d41c4e
 def _image_batches(data, batch_size:int) -> tuple:
     "(batches of images, number of batches or None) from an array or a tf.data.Dataset of images or (images, labels)."
     if isinstance(data, tf.data.Dataset):
@@ -120,6 +124,8 @@ def _flat_stats(model, data, names:list, batch_size:int, threshold:float, progre
     return {name: dict(apoz=z / (n_images * p), dead_fraction=d / n_images, mean_activation=s / (n_images * p))
             for name, (z, d, s, p) in totals.items()}, n_images
 
+
+# %% ../../nbs/14_importance.ipynb #d0aa3b1c
 def activation_stats(graph:ChannelGraph, # the model's channel graph
                      data, # images: an array (n, height, width, channels) or a tf.data.Dataset of images or (images, labels)
                      batch_size:int=64, # images per forward pass
@@ -150,6 +156,8 @@ def activation_stats(graph:ChannelGraph, # the model's channel graph
     stats['n_images'] = n_images
     return stats
 
+
+# %% ../../nbs/14_importance.ipynb #e0b0e841
 class ActivationImportance(Importance):
     "Scores from activations over data: 'apoz' → 1 − APoZ; 'dead' → 1 − dead fraction, ties broken by mean activation."
     needs_data = True
@@ -174,6 +182,7 @@ class ActivationImportance(Importance):
         return _per_producer(graph, {r: 1.0 - dead + tie * stats['relative_activation'][r]
                                      for r, dead in stats['dead_fraction'].items()})
 
+
 # %% ../../nbs/14_importance.ipynb #6a695332
 class RandomImportance(Importance):
     "Uniform random scores from a seed: the baseline every criterion must beat."
@@ -183,6 +192,8 @@ class RandomImportance(Importance):
         rng = np.random.default_rng(self.seed)
         return {name: rng.random(len(ids)) for name, (_, ids, _) in graph.producers.items()}
 
+
+# %% ../../nbs/14_importance.ipynb #6b295093
 class FunctionImportance(Importance):
     "A criterion from a function `fn(layer)` → one score per filter of `layer` (a Conv*, Dense, ... layer)."
     def __init__(self, fn:Callable): self.fn, self.name = fn, getattr(fn, '__name__', 'custom')
@@ -195,6 +206,7 @@ class FunctionImportance(Importance):
             if np.isinf(s).any(): raise ValueError(f"criterion {self.name!r} returned infinite scores for layer {name!r}")
             scores[name] = s
         return scores
+
 
 # %% ../../nbs/14_importance.ipynb #5abaa7ee
 CRITERIA = {'l1': lambda: MagnitudeImportance(1), 'l2': lambda: MagnitudeImportance(2),
@@ -236,7 +248,7 @@ def unit_scores(graph:ChannelGraph, # the model's channel graph
             first = np.argmax(~np.isnan(table), axis=0)
             out[group.index] = table[first, np.arange(group.size)]
         else:
-            with np.errstate(all='ignore'), __import__('warnings').catch_warnings():
-                __import__('warnings').simplefilter('ignore', RuntimeWarning)  # all-NaN units give NaN, as documented
+            with np.errstate(all='ignore'), warnings.catch_warnings():
+                warnings.simplefilter('ignore', RuntimeWarning)  # all-NaN units give NaN, as documented
                 out[group.index] = _REDUCTIONS[reduction](table, axis=0)
     return out
