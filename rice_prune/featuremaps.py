@@ -153,6 +153,8 @@ def _html_bundle(text:str, markup:str) -> dict:
     return {'output_type': 'display_data', 'metadata': {}, 'data': {'text/html': markup, 'text/plain': text}}
 
 # %% ../nbs/09_featuremaps.ipynb #54912974
+_ALL = -1  # the class dropdown's 'all classes' choice
+
 class FeatureMapExplorer:
     "An ipywidgets app to browse a model's feature maps by layer, class, image and filter page, with dead filters marked."
     MARKING = (('none', 'none'), ('dead on this image', 'image'), ('dead on all images', 'all'))
@@ -184,9 +186,10 @@ class FeatureMapExplorer:
         self.figure = None
         self.layer_select = widgets.Dropdown(description='layer', options=[
             (f"{name} ({self.summary.loc[name, 'filters']} filters)", name) for name in self.layers])
-        classes = [('all classes', None)] + ([] if self.labels is None else list(zip(self.class_names, range(len(self.class_names)))))
+        # 'all classes' is _ALL, not None: a dropdown shows a None value as no choice at all
+        classes = [('all classes', _ALL)] + ([] if self.labels is None else list(zip(self.class_names, range(len(self.class_names)))))
         self.class_select = widgets.Dropdown(description='class', options=classes, disabled=self.labels is None)
-        self.image_select = widgets.Dropdown(description='image', options=self._image_options(None))
+        self.image_select = widgets.Dropdown(description='image', options=self._image_options(_ALL))
         self.page_select = widgets.IntSlider(description='filter page', min=0, max=self._pages() - 1, value=0)
         self.mark_select = widgets.ToggleButtons(description='mark', options=list(self.MARKING), value='image')
         self.plot_output, self.summary_output = widgets.Output(), widgets.Output()
@@ -251,7 +254,7 @@ def maps(self:FeatureMapExplorer,
 # %% ../nbs/09_featuremaps.ipynb #bfe7f4c3
 @patch
 def _image_options(self:FeatureMapExplorer, cls):
-    idx = np.arange(len(self.images)) if cls is None else np.flatnonzero(self.labels == cls)
+    idx = np.arange(len(self.images)) if cls in (None, _ALL) else np.flatnonzero(self.labels == cls)
     name = lambda i: f'#{i}' if self.labels is None else f'{self.class_names[self.labels[i]]} #{i}'
     return [(name(int(i)), int(i)) for i in idx]
 

@@ -1,0 +1,63 @@
+"""Keep the notebooks light: every notebook under 300 KB, all of nbs/ under 2 MB.
+
+    python .ci/notebook_weight.py         # print the sizes; exit 1 if a limit is broken (CI runs this)
+    python .ci/notebook_weight.py --slim  # slim the stored outputs, then print the sizes
+
+`--slim` does two things to what running the notebooks stored, and nothing else: it drops the outputs of cells that
+only call `show_doc` (the docs build runs every such cell again and renders what it returns, so the stored copies
+only add weight: a sixth of nbs/), and it re-encodes each PNG figure with a 256-colour palette where that is smaller
+(plots look the same at a third to half of the bytes). Run it after re-running a chapter, then `nbdev_clean`.
+"""
+import base64, io, json, re, sys
+from pathlib import Path
+
+NBS = Path(__file__).resolve().parent.parent / 'nbs'
+MAX_NOTEBOOK, MAX_TOTAL = 300_000, 2_000_000  # bytes
+
+
+def _show_doc_only(cell) -> bool:
+    lines = [l for l in ''.join(cell['source']).splitlines() if l.strip() and not l.startswith('#|')]
+    return cell['cell_type'] == 'code' and bool(lines) and all(re.match(r'show_doc\(', l) for l in lines)
+
+
+def _palette_png(data: str) -> str:
+    "A base64 PNG re-encoded with a 256-colour palette, if that is smaller (else `data` unchanged)."
+    from PIL import Image  # Pillow is a dependency of rice_prune
+    png = base64.b64decode(data)
+    out = io.BytesIO()
+    Image.open(io.BytesIO(png)).convert('RGB').quantize(256).save(out, 'PNG', optimize=True)
+    return base64.b64encode(out.getvalue()).decode() + '\n' if out.tell() < 0.9 * len(png) else data
+
+
+def slim(path: Path) -> tuple:
+    "Drop `path`'s show_doc outputs and palette-encode its PNG figures: (show_doc cells cleared, figures re-encoded)."
+    nb = json.loads(path.read_text(encoding='utf-8'))
+    cleared = figures = 0
+    for cell in nb['cells']:
+        if _show_doc_only(cell) and cell.get('outputs'): cell['outputs'], cleared = [], cleared + 1
+        for out in cell.get('outputs', []):
+            data = out.get('data', {})
+            if 'image/png' not in data: continue
+            old = ''.join(data['image/png']) if isinstance(data['image/png'], list) else data['image/png']
+            new = _palette_png(old)
+            if new != old: data['image/png'], figures = new, figures + 1
+    if cleared or figures: path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n', encoding='utf-8')
+    return cleared, figures
+
+
+def main(argv) -> int:
+    notebooks = sorted(NBS.glob('*.ipynb'))
+    if '--slim' in argv:
+        for p in notebooks:
+            cleared, figures = slim(p)
+            if cleared or figures: print(f"{p.name}: {cleared} show_doc outputs dropped, {figures} figures re-encoded")
+    sizes = {p.name: p.stat().st_size for p in notebooks}
+    total, heavy = sum(sizes.values()), {n: s for n, s in sizes.items() if s > MAX_NOTEBOOK}
+    for name, size in sorted(sizes.items(), key=lambda x: -x[1])[:5]: print(f"{size:>9,} B  {name}")
+    print(f"{total:>9,} B  nbs/ in all ({len(sizes)} notebooks; limits {MAX_NOTEBOOK:,} B each, {MAX_TOTAL:,} B in all)")
+    for name, size in heavy.items(): print(f"{name} weighs {size:,} B, over {MAX_NOTEBOOK:,} B")
+    if total > MAX_TOTAL: print(f"nbs/ weighs {total:,} B, over {MAX_TOTAL:,} B")
+    return 1 if heavy or total > MAX_TOTAL else 0
+
+
+if __name__ == '__main__': sys.exit(main(sys.argv[1:]))
