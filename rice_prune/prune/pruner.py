@@ -13,7 +13,7 @@ import pandas as pd
 import keras
 from keras import layers as L
 
-from ..cost import cost_table, count_params, count_flops, count_filters
+from ..cost import cost_table, cost_summary
 from .layers import check_model, is_convolution, layer_filters, named_layers
 from .graph import ChannelGraph
 from .importance import get_importance, unit_scores
@@ -288,10 +288,7 @@ def pruning_summary(original:keras.Model, # the model before pruning
                    ) -> PruningSummary: # rows params, trainable, flops, filters; columns before, after, kept (after / before)
     "Totals before and after pruning: parameters, trainable parameters, FLOPs per image, the study's filter count."
     check_model(original, 'pruning_summary'); check_model(pruned, 'pruning_summary')
-    def totals(m):
-        p = count_params(m)
-        return dict(params=p.total, trainable=p.trainable, flops=count_flops(m), filters=count_filters(m))
-    table = pd.DataFrame({'before': totals(original), 'after': totals(pruned)})
+    table = pd.DataFrame({'before': cost_summary(original), 'after': cost_summary(pruned)})
     table['kept'] = (table.after / table.before.where(table.before > 0)).round(4)
     return PruningSummary(table)
 

@@ -17,7 +17,7 @@ from keras import layers as L
 from tqdm.auto import tqdm
 from tqdm.keras import TqdmCallback
 
-from ..cost import count_flops, count_params, count_filters
+from ..cost import cost_summary, count_flops, count_params, count_filters
 from .layers import check_model, is_convolution, named_layers
 from .graph import ChannelGraph
 from .importance import Importance, get_importance
@@ -391,9 +391,10 @@ def iterative_prune(model:keras.Model, # a trained classifier; left unchanged
     sizes = {name: graph.group_of(name).size for name in final}
 
     def row(step, m, acc_pruned, acc_recovered, epochs_run):
-        p = count_params(m)
-        return dict(step=step, filters=count_filters(m), params=p.total, trainable=p.trainable, flops=count_flops(m),
-                    accuracy_pruned=acc_pruned, accuracy_recovered=acc_recovered, recovery_epochs=epochs_run)
+        cost = cost_summary(m)
+        return dict(step=step, filters=cost['filters'], params=cost['params'], trainable=cost['trainable'],
+                    flops=cost['flops'], accuracy_pruned=acc_pruned, accuracy_recovered=acc_recovered,
+                    recovery_epochs=epochs_run)
     base_acc = _accuracy(model, ds)
     rows, current = [row(0, model, base_acc, base_acc, 0)], model
     for k in tqdm(range(1, steps + 1), desc='iterative pruning', unit='step', disable=not progress, leave=False):
