@@ -314,12 +314,29 @@ def _ipython_display_(self:FeatureMapExplorer):
 _CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                   '--disable-component-update', '--disable-sync']   # playwright adds --headless
 
+_CHROMIUM_HINT = ("install the system's browser (Debian: `sudo apt-get update && sudo apt-get install -y chromium`) "
+                  "or point RICE_PRUNE_CHROMIUM at one. Nothing is downloaded.")
+
+def _apt_install_chromium(quiet:bool=True):
+    "For tests and CI, not API: install Debian's `chromium` with apt-get when we are root; otherwise say how."
+    apt = shutil.which('apt-get')
+    if apt is None or not hasattr(os, 'geteuid') or os.geteuid() != 0:
+        raise RuntimeError(f"Chromium is not installed and {'there is no apt-get' if apt is None else 'installing it needs root'}: "
+                           + _CHROMIUM_HINT)
+    env, out = {**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'}, subprocess.DEVNULL if quiet else None
+    install = [apt, 'install', '-y', 'chromium']
+    if subprocess.run(install, env=env, stdout=out, stderr=out).returncode != 0:  # stale package lists: update, retry
+        subprocess.run([apt, 'update'], env=env, stdout=out, stderr=out)
+        result = subprocess.run(install, env=env, stdout=out, stderr=subprocess.PIPE, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"`apt-get install -y chromium` failed ({result.stderr.strip()[-500:]}): " + _CHROMIUM_HINT)
+
 def _chromium() -> str:
-    "The installed Chromium: $RICE_PRUNE_CHROMIUM, else `chromium` (Debian) or `chromium-browser` on the PATH."
-    found = os.environ.get('RICE_PRUNE_CHROMIUM') or shutil.which('chromium') or shutil.which('chromium-browser')
-    if not found or not Path(found).exists():
-        raise RuntimeError("No Chromium found for the browser test: install the system's browser (Debian: "
-                           "`apt-get install chromium`) or point RICE_PRUNE_CHROMIUM at one. Nothing is downloaded.")
+    "The installed Chromium: $RICE_PRUNE_CHROMIUM, else `chromium` (Debian) or `chromium-browser` on the PATH (installed first as root)."
+    find = lambda: os.environ.get('RICE_PRUNE_CHROMIUM') or shutil.which('chromium') or shutil.which('chromium-browser')
+    if not find(): _apt_install_chromium()
+    found = find()
+    if not found or not Path(found).exists(): raise RuntimeError("No Chromium found for the browser test: " + _CHROMIUM_HINT)
     return found
 
 def _check_tools():

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from markdown_it import MarkdownIt
 
 from .data import atomic_write
+from .featuremaps import _apt_install_chromium
 
 # %% auto #0
 __all__ = ['Report', 'find_chromium', 'check_report_in_browser']
@@ -362,18 +363,7 @@ _INSTALL_HINT = ("Install Debian's Chromium with `sudo apt-get update && sudo ap
 def _install_chromium(quiet:bool=True) -> str:
     "For tests and CI, not part of the API: Chromium's path, installing Debian's `chromium` package with apt-get first if it is missing and we are root."
     if (found := find_chromium()): return found
-    apt = shutil.which('apt-get')
-    if apt is None or not hasattr(os, 'geteuid') or os.geteuid() != 0:
-        why = 'there is no apt-get' if apt is None else 'installing needs root'
-        raise RuntimeError(f"Chromium is not installed and {why}. {_INSTALL_HINT}")
-    env = {**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'}
-    out = subprocess.DEVNULL if quiet else None
-    install = [apt, 'install', '-y', 'chromium']   # with its recommended fonts, as verified
-    if subprocess.run(install, env=env, stdout=out, stderr=out).returncode != 0:   # stale package lists: update, retry
-        subprocess.run([apt, 'update'], env=env, stdout=out, stderr=out)
-        result = subprocess.run(install, env=env, stdout=out, stderr=subprocess.PIPE, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"`apt-get install -y chromium` failed ({result.stderr.strip()[-500:]}). {_INSTALL_HINT}")
+    _apt_install_chromium(quiet)   # the widget tests' installer (feature maps chapter): one way to get the browser
     if (found := find_chromium()) is None: raise RuntimeError(f"apt-get installed chromium but it is not on the PATH. {_INSTALL_HINT}")
     return found
 
