@@ -13,11 +13,12 @@ import keras
 from fastcore.basics import patch
 
 from .data import augment_for_generalization
+from .intervals import AccuracyEstimate, PairedDifference, accuracy_estimate, paired_difference
 from .prune.layers import check_model
 
 # %% auto #0
-__all__ = ['predict', 'confusion_matrix', 'per_class_table', 'Evaluation', 'evaluate_model', 'plot_confusion_matrix',
-           'plot_misclassified', 'generalization_test', 'measure_latency']
+__all__ = ['predict', 'confusion_matrix', 'per_class_table', 'Evaluation', 'evaluate_model', 'compare_evaluations',
+           'plot_confusion_matrix', 'plot_misclassified', 'generalization_test', 'measure_latency']
 
 # %% ../nbs/11_evaluate.ipynb #3c7e9a6f
 def predict(model:keras.Model,          # a trained classifier with a softmax output
@@ -85,8 +86,8 @@ class Evaluation:
     name: str = ''                   # what was evaluated, e.g. 'cnn_light on test'
 
     def __repr__(self):
-        return (f"Evaluation({self.name + ': ' if self.name else ''}accuracy {self.accuracy:.4f}, loss {self.loss:.4f}, "
-                f"{self.n_misclassified} of {self.n} misclassified)")
+        return (f"Evaluation({self.name + ': ' if self.name else ''}accuracy {self.estimate}, loss {self.loss:.4f}, "
+                f"{self.n_misclassified} misclassified)")
 
 # %% ../nbs/11_evaluate.ipynb #b5d1d3da
 @patch(as_prop=True)
@@ -108,6 +109,17 @@ def n_misclassified(self:Evaluation) -> int:
 def accuracy(self:Evaluation) -> float:
     "Share of images whose predicted class is right."
     return float((self.y_pred == self.y_true).mean())
+
+# %% ../nbs/11_evaluate.ipynb #99d87673
+@patch(as_prop=True)
+def correct(self:Evaluation) -> np.ndarray:
+    "One bool per image: is its predicted class the true one?"
+    return self.y_pred == self.y_true
+
+@patch(as_prop=True)
+def estimate(self:Evaluation) -> AccuracyEstimate:
+    "The accuracy with its number of images and 95 % Wilson interval (`accuracy_estimate(self.correct, c)` for another level)."
+    return accuracy_estimate(self.correct)
 
 # %% ../nbs/11_evaluate.ipynb #091ea184
 @patch(as_prop=True)
@@ -139,8 +151,10 @@ def misclassified(self:Evaluation) -> pd.DataFrame:
 # %% ../nbs/11_evaluate.ipynb #63989002
 @patch
 def summary(self:Evaluation) -> dict:
-    "The numbers the study reports: accuracy, loss, misclassified count (and the number of images)."
-    return {'accuracy': self.accuracy, 'loss': self.loss, 'misclassified': self.n_misclassified, 'n': self.n}
+    "The numbers the study reports: accuracy with its 95 % interval, loss, misclassified count and number of images."
+    e = self.estimate
+    return {'accuracy': self.accuracy, 'accuracy_low': e.low, 'accuracy_high': e.high, 'loss': self.loss,
+            'misclassified': self.n_misclassified, 'n': self.n}
 
 # %% ../nbs/11_evaluate.ipynb #7c5af62f
 def _class_names(class_names, num_classes:int) -> list:
@@ -160,6 +174,21 @@ def evaluate_model(model:keras.Model,         # a trained classifier with a soft
     y_true, probs, wrong_idx, wrong_images = predict(model, dataset, keep_misclassified)
     return Evaluation(_class_names(class_names, probs.shape[-1]), y_true, probs, wrong_images, wrong_idx,
                       name if name is not None else model.name)
+
+# %% ../nbs/11_evaluate.ipynb #004cd0c2
+def compare_evaluations(a:Evaluation,           # the reference, e.g. the model before pruning
+                        b:Evaluation,           # the other model, on the same test images in the same order
+                        confidence:float=0.95,  # confidence level of the interval
+                       ) -> PairedDifference:   # accuracy of b minus accuracy of a, paired
+    "Accuracy of `b` minus accuracy of `a` on the same images: Newcombe's paired interval and McNemar's exact p."
+    for arg, e in (('a', a), ('b', b)):
+        if not isinstance(e, Evaluation): raise TypeError(f"{arg} must be an Evaluation, got {type(e).__name__}")
+    if a.n != b.n or not np.array_equal(a.y_true, b.y_true):
+        what = (f"{a.n} and {b.n} images" if a.n != b.n else
+                f"labels that differ on {int((a.y_true != b.y_true).sum())} of {a.n} images")
+        raise ValueError(f"compare_evaluations needs two evaluations of the same images in the same order: "
+                         f"a ({a.name or 'unnamed'}) and b ({b.name or 'unnamed'}) have {what}")
+    return paired_difference(a.correct, b.correct, confidence)
 
 # %% ../nbs/11_evaluate.ipynb #d047baf2
 def plot_confusion_matrix(cm,                      # confusion matrix, or an `Evaluation`

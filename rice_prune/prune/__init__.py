@@ -4,18 +4,19 @@ from .layers import (CONV_TYPES, ChannelRule, LayerCall, check_model, named_laye
 from .graph import ChannelGraph, ChannelGroup, UnsupportedLayerError
 from .activations import feature_maps, dead_filter_probe, dead_filter_stats, dead_filter_summary
 from .importance import (Importance, MagnitudeImportance, BNScaleImportance, ActivationImportance, RandomImportance,
-                         FunctionImportance, CRITERIA, get_importance, unit_scores, activation_stats)
+                         FunctionImportance, TaylorImportance, FPGMImportance, CRITERIA, get_importance, unit_scores, activation_stats)
 from .pruner import (ROUNDINGS, kept_count, round_widths, select_filters, remove_filters, prune_filters, pruning_report,
                      pruning_summary, PruningSummary)
-from .recover import (classifier_head, RecoveryResult, retrain_classifier, fine_tune, prunable_layers, sensitivity_scan,
-                      plot_sensitivity, adaptive_ratios, ratio_for_flops, iterative_prune, compare_pruned)
+from .recover import (classifier_head, RecoveryResult, retrain_classifier, fine_tune, distill, RECOVERIES, SCHEDULES,
+                      get_recovery, recovery_name, prunable_layers, sensitivity_scan, plot_sensitivity, adaptive_ratios,
+                      ratio_for_flops, iterative_prune, compare_pruned)
 
 __all__ = ['CONV_TYPES', 'ChannelRule', 'LayerCall', 'check_model', 'named_layers', 'conv_layers', 'register_layer',
            'channel_rule_for', 'flops_rule_for', 'is_convolution', 'layer_filters', 'ChannelGraph', 'ChannelGroup',
            'UnsupportedLayerError', 'feature_maps', 'dead_filter_probe', 'dead_filter_stats', 'dead_filter_summary',
            'Importance', 'MagnitudeImportance', 'BNScaleImportance', 'ActivationImportance', 'RandomImportance',
-           'FunctionImportance', 'CRITERIA', 'get_importance', 'unit_scores', 'activation_stats', 'ROUNDINGS',
+           'FunctionImportance', 'TaylorImportance', 'FPGMImportance', 'CRITERIA', 'get_importance', 'unit_scores', 'activation_stats', 'ROUNDINGS',
            'kept_count', 'round_widths', 'select_filters', 'remove_filters', 'prune_filters', 'pruning_report',
            'pruning_summary', 'PruningSummary', 'classifier_head', 'RecoveryResult', 'retrain_classifier',
-           'fine_tune', 'prunable_layers', 'sensitivity_scan', 'plot_sensitivity', 'adaptive_ratios',
+           'fine_tune', 'distill', 'RECOVERIES', 'SCHEDULES', 'get_recovery', 'recovery_name', 'prunable_layers', 'sensitivity_scan', 'plot_sensitivity', 'adaptive_ratios',
            'ratio_for_flops', 'iterative_prune', 'compare_pruned']

@@ -180,8 +180,8 @@ def _global_selection(graph, groups, scores, ratio, ignored, round_to, min_filte
 # %% ../../nbs/15_pruner.ipynb #a6dbdc47
 def select_filters(model:keras.Model|ChannelGraph, # the model (or its `ChannelGraph`, to reuse it)
                    ratio:float, # share of filters to remove from every prunable layer (or overall, with global_ranking), in [0, 1)
-                   criterion='l1', # 'l1', 'l2', 'apoz', 'dead', 'bn_scale', 'random', an `Importance`, or fn(layer) -> scores
-                   data=None, # images for the data-based criteria ('apoz', 'dead'): an array or a tf.data.Dataset
+                   criterion='l1', # 'l1', 'l2', 'fpgm', 'taylor', 'apoz', 'dead', 'bn_scale', 'random', an `Importance`, or fn(layer) -> scores
+                   data=None, # data for the data-based criteria: images for 'apoz', 'dead'; (images, labels) for 'taylor'
                    ignored_layers=None, # layers whose filters stay: names, layer objects or layer classes
                    include_dense:bool=False, # also prune the units of Dense layers (by default only convolutions lose filters)
                    per_layer:dict|None=None, # layer name -> ratio, overriding `ratio` for those layers (and their coupled layers)
@@ -313,8 +313,8 @@ def remove_filters(model:keras.Model, # a built functional or Sequential model
 # %% ../../nbs/15_pruner.ipynb #414bd533
 def prune_filters(model:keras.Model, # a built functional or Sequential model (nested models and Inception modules allowed)
                   ratio:float, # share of filters to remove from every prunable layer (or overall, with global_ranking), in [0, 1)
-                  criterion='l1', # 'l1', 'l2', 'apoz', 'dead', 'bn_scale', 'random', an `Importance`, or fn(layer) -> scores
-                  data=None, # images for the data-based criteria ('apoz', 'dead'): an array or a tf.data.Dataset
+                  criterion='l1', # 'l1', 'l2', 'fpgm', 'taylor', 'apoz', 'dead', 'bn_scale', 'random', an `Importance`, or fn(layer) -> scores
+                  data=None, # data for the data-based criteria: images for 'apoz', 'dead'; (images, labels) for 'taylor'
                   ignored_layers=None, # layers whose filters stay: names, layer objects or layer classes
                   include_dense:bool=False, # also prune the units of hidden Dense layers (by default only convolutions lose filters)
                   per_layer:dict|None=None, # layer name -> ratio, overriding `ratio` for those layers (and the layers coupled to them)

@@ -5,6 +5,8 @@
 # %% ../../nbs/16_recover.ipynb #2ebaa926
 from __future__ import annotations
 
+import functools
+import math
 import numbers
 import time
 import warnings
@@ -17,6 +19,7 @@ from keras import layers as L
 from tqdm.auto import tqdm
 from tqdm.keras import TqdmCallback
 
+from ..intervals import wilson_interval, paired_difference
 from ..cost import cost_summary, count_flops, count_params, count_filters
 from .layers import check_model, is_convolution, named_layers
 from .graph import ChannelGraph
@@ -25,18 +28,15 @@ from .pruner import select_filters, prune_filters, pruning_report, _check_ratio,
 
 
 # %% auto #0
-__all__ = ['classifier_head', 'RecoveryResult', 'retrain_classifier', 'fine_tune', 'prunable_layers', 'sensitivity_scan',
-           'plot_sensitivity', 'adaptive_ratios', 'ratio_for_flops', 'iterative_prune', 'compare_pruned']
+__all__ = ['SCHEDULES', 'RECOVERIES', 'classifier_head', 'RecoveryResult', 'retrain_classifier', 'fine_tune', 'distill',
+           'get_recovery', 'recovery_name', 'prunable_layers', 'sensitivity_scan', 'plot_sensitivity',
+           'adaptive_ratios', 'ratio_for_flops', 'iterative_prune', 'compare_pruned']
 
 # %% ../../nbs/16_recover.ipynb #331afd04
 _FEATURE_ENDS = (L.Flatten, L.GlobalAveragePooling1D, L.GlobalAveragePooling2D, L.GlobalAveragePooling3D,
                  L.GlobalMaxPooling1D, L.GlobalMaxPooling2D, L.GlobalMaxPooling3D)
 
 def _criterion_name(criterion) -> str: return getattr(criterion, 'name', None) or getattr(criterion, '__name__', str(criterion))
-
-def _check_recover(recover):
-    if recover is not None and not callable(recover):
-        raise TypeError(f"recover must be a function (model, data, epochs=..., progress=...) or None, got {type(recover).__name__}")
 
 def _convolves(layer) -> bool:
     "A convolution (`prune.layers.is_convolution`), or a layer or nested model with one inside (an Inception module, a backbone)."
@@ -62,7 +62,7 @@ def classifier_head(model:keras.Model, # a built functional or Sequential classi
 # %% ../../nbs/16_recover.ipynb #7cea8f5e
 @dataclass
 class RecoveryResult:
-    "What `retrain_classifier` and `fine_tune` return: the model (trained in place) and how its training went."
+    "What `retrain_classifier`, `fine_tune` and `distill` return: the model (trained in place) and how its training went."
     model: keras.Model   # the model that was passed in, now holding the weights of its best epoch
     history: dict        # metric name -> one value per epoch (Keras' `History.history`, as floats)
     times: list          # wall time of every epoch, in seconds
@@ -96,34 +96,64 @@ class _EpochTimes(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None): self._start = time.perf_counter()
     def on_epoch_end(self, epoch, logs=None): self.times.append(time.perf_counter() - self._start)
 
+class _CosineDecay(keras.callbacks.Callback):
+    "Sets the learning rate batch by batch along a half cosine, from `learning_rate` at the first batch to 0 after `epochs`."
+    def __init__(self, learning_rate:float, epochs:int):
+        super().__init__(); self.start, self.epochs = learning_rate, epochs
+    def on_train_begin(self, logs=None): self.steps = self.params.get('steps')  # None while a dataset's length is unknown
+    def on_epoch_begin(self, epoch, logs=None): self.epoch, self.batches = epoch, 0
+    def on_train_batch_begin(self, batch, logs=None):
+        t = (self.epoch + (batch / self.steps if self.steps else 0)) / self.epochs  # unknown length: per epoch at first
+        self.model.optimizer.learning_rate = 0.5 * self.start * (1 + math.cos(math.pi * min(t, 1.0)))
+        self.batches = batch + 1
+    def on_epoch_end(self, epoch, logs=None):
+        self.steps = self.steps or self.batches
+        if logs is not None: logs['learning_rate'] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+SCHEDULES = ('cosine', 'plateau', 'constant')
+
 def _positive_int(value, what:str, allow_none:bool=False, minimum:int=1):
     if allow_none and value is None: return
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{what} must be {'a positive' if minimum else 'a non-negative'} integer"
                          f"{' or None' if allow_none else ''}, got {value!r}")
 
-def _fit(model, data, epochs, learning_rate, patience, progress, callbacks, fit_kwargs) -> RecoveryResult:
-    "Compile with Adam and cross-entropy; fit with early stopping on val_loss that restores the best epoch (the study's recipe)."
+def _check_fit(data, epochs, learning_rate, patience, schedule) -> tuple:
+    "Check the training arguments every recovery shares; return the (train, validation) datasets."
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or not learning_rate > 0:
         raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
     _positive_int(epochs, 'epochs'); _positive_int(patience, 'patience', allow_none=True, minimum=0)
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(map(repr, SCHEDULES))}, got {schedule!r}")
     train_ds, val_ds = _split_data(data)
     if val_ds is None: raise ValueError("recovery needs validation data: early stopping watches val_loss")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss='categorical_crossentropy', metrics=['accuracy'])
+    return train_ds, val_ds
+
+# %% ../../nbs/16_recover.ipynb #5b2d0fd1
+def _fit(model, data, epochs, learning_rate, patience, progress, callbacks, fit_kwargs, schedule='plateau',
+         trainer=None, loss='categorical_crossentropy') -> RecoveryResult:
+    """Compile `trainer` (default: `model` itself; `distill` passes a `Distiller`) with Adam, `loss` and accuracy, and
+    fit it with early stopping on val_loss that restores the best epoch; the learning rate follows `schedule`."""
+    train_ds, val_ds = _check_fit(data, epochs, learning_rate, patience, schedule)
+    trainer = model if trainer is None else trainer
+    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss,
+                    metrics=[keras.metrics.CategoricalAccuracy(name='accuracy')])
     times = _EpochTimes()
     stop = keras.callbacks.EarlyStopping(monitor='val_loss', min_delta=0.001, restore_best_weights=True,
                                          patience=epochs + 1 if patience is None else patience)
-    halve = keras.callbacks.ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3, min_delta=0.001, min_lr=1e-5)
-    ours = [times, stop, halve] + ([TqdmCallback(epochs=epochs, verbose=0, desc=model.name, leave=False)] if progress else [])
+    ours = [times, stop]
+    if schedule == 'plateau':
+        ours.append(keras.callbacks.ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3, min_delta=0.001, min_lr=1e-5))
+    if schedule == 'cosine': ours.append(_CosineDecay(learning_rate, epochs))
+    if progress: ours.append(TqdmCallback(epochs=epochs, verbose=0, desc=model.name, leave=False))
     with warnings.catch_warnings():
         # a pipeline that drops unreadable files has no known length: Keras learns it in the first epoch and warns
         warnings.filterwarnings('ignore', message='Your input ran out of data')
-        history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=ours + list(callbacks or []),
-                            verbose=0, shuffle=False, **fit_kwargs)  # datasets shuffle themselves
+        history = trainer.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=ours + list(callbacks or []),
+                              verbose=0, shuffle=False, **fit_kwargs)  # datasets shuffle themselves
     return RecoveryResult(model=model, history={k: [float(v) for v in vals] for k, vals in history.history.items()},
                           times=times.times, best_epoch=stop.best_epoch + 1 if stop.best_weights is not None else None,
                           stopped_early=stop.stopped_epoch > 0)
-
 
 # %% ../../nbs/16_recover.ipynb #2c985f80
 def retrain_classifier(model:keras.Model, # a (pruned) classifier; trained in place
@@ -137,26 +167,177 @@ def retrain_classifier(model:keras.Model, # a (pruned) classifier; trained in pl
                       ) -> RecoveryResult:
     "The study's recovery: freeze the features, retrain only the `classifier_head`."
     check_model(model, 'retrain_classifier')
+    _check_fit(data, epochs, learning_rate, patience, 'plateau')
     head = set(classifier_head(model))
     for layer in model.layers: layer.trainable = layer.name in head
-    return _fit(model, data, epochs, learning_rate, patience, progress, callbacks, fit_kwargs)
-
+    return _fit(model, data, epochs, learning_rate, patience, progress, callbacks, fit_kwargs, schedule='plateau')
 
 # %% ../../nbs/16_recover.ipynb #9a4fb743
 def fine_tune(model:keras.Model, # a (pruned) classifier; trained in place
               data, # a `RiceData`, or a pair (train_dataset, validation_dataset)
-              epochs:int=10, # the most epochs to train
-              learning_rate:float=1e-4, # Adam's learning rate: small, to adjust rather than relearn the features
+              epochs:int=10, # the most epochs to train (a 'cosine' schedule spans exactly these)
+              learning_rate:float=1e-3, # Adam's (first) learning rate
               patience:int|None=3, # early stopping patience (the best epoch's weights are restored); None: never stop
               progress:bool=True, # show a progress bar over epochs (tqdm's Keras callback)
               callbacks:list|None=None, # more Keras callbacks
+              schedule:str='cosine', # 'cosine' (decay to 0 over `epochs`), 'plateau' (halve after 3 flat epochs) or 'constant'
               **fit_kwargs, # more arguments for `model.fit`
              ) -> RecoveryResult:
-    "Retrain every layer of `model` (frozen ones too) with a small learning rate."
+    "Retrain every layer of `model` (frozen ones too), from `learning_rate` down along `schedule`."
     check_model(model, 'fine_tune')
+    _check_fit(data, epochs, learning_rate, patience, schedule)
     for layer in model.layers: layer.trainable = True
-    return _fit(model, data, epochs, learning_rate, patience, progress, callbacks, fit_kwargs)
+    return _fit(model, data, epochs, learning_rate, patience, progress, callbacks, fit_kwargs, schedule=schedule)
 
+# %% ../../nbs/16_recover.ipynb #55df14dd
+class _LogProbabilities(L.Layer):
+    "log(clip(p, ε, 1)) of a softmax output p: logits whose softmax is p again (ε = `keras.config.epsilon()`)."
+    def call(self, p): return keras.ops.log(keras.ops.clip(p, keras.config.epsilon(), 1.0))
+
+def _as_logits(model:keras.Model) -> keras.Model:
+    "A functional model on `model`'s own graph (same layers, same weights) whose output is log p instead of p."
+    return keras.Model(model.inputs, _LogProbabilities(name='log_probabilities')(model.outputs[0]),
+                       name=f'{model.name}_logits')
+
+def _ends_in_softmax(model:keras.Model) -> bool:
+    last = model.layers[-1]
+    if isinstance(last, L.Softmax): return True
+    return getattr(getattr(last, 'activation', None), '__name__', None) == 'softmax'
+
+def _shape(tensor) -> tuple: return tuple(tensor.shape[1:])  # without the batch dimension
+
+def _check_models(student, teacher) -> None:
+    for role, m in (('student', student), ('teacher', teacher)):
+        check_model(m, f'distill: {role}', built=True)
+        if len(m.outputs) != 1: raise ValueError(f"distill: the {role} must have one output, {m.name!r} has {len(m.outputs)}")
+        if not _ends_in_softmax(m):
+            raise ValueError(f"distill: the {role} {m.name!r} must end in softmax probabilities (its last layer "
+                             f"{m.layers[-1].name!r} is not a softmax)")
+    if student is teacher or {id(w) for w in student.weights} & {id(w) for w in teacher.weights}:
+        raise ValueError("distill: the student and the teacher share weights; the teacher must be a separate model "
+                         "(the unpruned one) — freezing it would freeze the student")
+    if _shape(teacher.outputs[0]) != _shape(student.outputs[0]):
+        raise ValueError(f"distill: teacher's output shape {_shape(teacher.outputs[0])} differs from the student's "
+                         f"{_shape(student.outputs[0])}; expected a teacher for the same classes (the unpruned model)")
+    if [_shape(t) for t in teacher.inputs] != [_shape(s) for s in student.inputs]:
+        raise ValueError(f"distill: teacher's input shape {[_shape(t) for t in teacher.inputs]} differs from the "
+                         f"student's {[_shape(s) for s in student.inputs]}; both must read the same images")
+
+# %% ../../nbs/16_recover.ipynb #70e3e5c9
+def _check_labels(student, train_ds, val_ds) -> None:
+    classes = _shape(student.outputs[0])[-1]
+    for split, ds in (('training', train_ds), ('validation', val_ds)):
+        spec = getattr(ds, 'element_spec', None)
+        if spec is None: continue
+        if not isinstance(spec, (tuple, list)) or len(spec) < 2:
+            raise ValueError(f"distill: data must yield (images, one-hot labels), but the {split} dataset yields "
+                             f"{type(spec).__name__} {getattr(spec, 'shape', '')} alone (no labels)")
+        width = spec[1].shape[-1] if len(spec[1].shape) else None
+        if width is not None and width != classes:
+            raise ValueError(f"distill: data's {split} labels have {width} columns; expected one-hot labels of "
+                             f"{classes} classes, as the student outputs")
+
+def _check_number(value, what:str, low:float, high:float, closed_low:bool) -> float:
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+    if not ok or not (low <= value if closed_low else low < value) or value > high:
+        expected = f"a number in [{low:g}, {high:g}]" if closed_low else f"a number > {low:g}"
+        raise ValueError(f"distill: {what} must be {expected}, got {value!r}")
+    return float(value)
+
+def _check_features(student, teacher, features) -> list:
+    "The (teacher layer, student layer) pairs, checked: both exist and their outputs have the same shape."
+    if features is None: return []
+    if isinstance(features, tuple) and len(features) == 2 and all(isinstance(f, str) for f in features): features = [features]
+    pairs = []
+    for pair in features:
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(isinstance(n, str) for n in pair)):
+            raise ValueError(f"distill: features must be a list of (teacher_layer_name, student_layer_name) pairs, got {pair!r}")
+        t_name, s_name = pair
+        layers = {}
+        for role, m, name in (('teacher', teacher, t_name), ('student', student, s_name)):
+            try: layers[role] = m.get_layer(name)
+            except ValueError:
+                raise ValueError(f"distill: features names layer {name!r}, which is not in the {role} {m.name!r}") from None
+        t_shape, s_shape = _shape(layers['teacher'].output), _shape(layers['student'].output)
+        if t_shape != s_shape:
+            raise ValueError(f"distill: features pair ({t_name!r}, {s_name!r}): the teacher's output shape {t_shape} "
+                             f"differs from the student's {s_shape}; feature distillation needs equal shapes (a pruned "
+                             f"layer has fewer filters than its teacher — pick layers pruning left whole)")
+        pairs.append((t_name, s_name))
+    return pairs
+
+# %% ../../nbs/16_recover.ipynb #7d2a60eb
+def distill(student:keras.Model, # the (pruned) classifier to recover, ending in softmax; trained in place
+            teacher:keras.Model, # the model to learn from (the unpruned one), same input and output shapes; not changed
+            data, # a `RiceData`, or a pair (train_dataset, validation_dataset) of (images, one-hot labels)
+            epochs:int=10, # the most epochs to train
+            temperature:float=3.0, # softmax temperature T of `LogitsDistillation` (> 0; higher: softer targets)
+            alpha:float=0.9, # weight of the label loss in [0, 1] (the Distiller's `student_loss_weight`); 1 − alpha: the teacher's (chosen by measurement)
+            learning_rate:float=1e-3, # Adam's (first) learning rate
+            patience:int|None=3, # early stopping patience (the best epoch's weights are restored); None: never stop
+            features:list|None=None, # (teacher_layer, student_layer) pairs of equal output shapes for `FeatureDistillation` (MSE)
+            progress:bool=True, # show a progress bar over epochs (tqdm's Keras callback)
+            callbacks:list|None=None, # more Keras callbacks
+            schedule:str='cosine', # 'cosine' (decay to 0 over `epochs`), 'plateau' (halve after 3 flat epochs) or 'constant'
+            **fit_kwargs, # more arguments for the Distiller's `fit`
+           ) -> RecoveryResult:
+    "Train every layer of `student` to match `teacher`'s tempered probabilities and the labels (`keras.distillation`)."
+    check_model(student, 'distill: student'); check_model(teacher, 'distill: teacher')
+    train_ds, val_ds = _check_fit(data, epochs, learning_rate, patience, schedule)
+    temperature = _check_number(temperature, 'temperature', 0.0, math.inf, closed_low=False)
+    alpha = _check_number(alpha, 'alpha', 0.0, 1.0, closed_low=True)
+    _check_models(student, teacher)
+    _check_labels(student, train_ds, val_ds)
+    pairs = _check_features(student, teacher, features)
+    teacher_flags = [(l, l.trainable) for l in (teacher, *named_layers(teacher).values())]  # the Distiller freezes it
+    for layer in student.layers: layer.trainable = True
+    # a KLDivergence *instance*: with the default loss='kl_divergence' Keras 3.15 compares raw logits and returns 0
+    losses = [keras.distillation.LogitsDistillation(temperature=temperature, loss=keras.losses.KLDivergence())]
+    losses += [keras.distillation.FeatureDistillation('mse', t, s) for t, s in pairs]
+    try:
+        distiller = keras.distillation.Distiller(teacher=_as_logits(teacher), student=_as_logits(student),
+                                                 distillation_losses=losses, student_loss_weight=alpha,
+                                                 name=f'{student.name}_distiller')
+        return _fit(student, data, epochs, learning_rate, patience, progress, callbacks, fit_kwargs, schedule=schedule,
+                    trainer=distiller, loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+    finally:
+        for layer, flag in teacher_flags: layer.trainable = flag
+
+# %% ../../nbs/16_recover.ipynb #1152e508
+RECOVERIES = {'classifier': retrain_classifier, 'fine_tune': fine_tune, 'distill': distill}
+
+def _known(name:str) -> str:
+    if name not in RECOVERIES:
+        raise ValueError(f"recover must be one of {', '.join(map(repr, RECOVERIES))}, a function (model, data, "
+                         f"epochs=..., progress=...) or None; got {name!r}")
+    return name
+
+def get_recovery(recover, # a name in `RECOVERIES`, a function (model, data, epochs=..., progress=..., **kwargs), or None
+                 teacher:keras.Model|None=None, # the unpruned model, which 'distill' learns from (ignored by the others)
+                ): # None (no recovery) or a function (model, data, epochs=..., progress=..., **kwargs) -> RecoveryResult
+    "The recovery function `recover` names, with `teacher` bound for 'distill'; a function is returned as it is."
+    if recover is None: return None
+    if isinstance(recover, str): recover = RECOVERIES[_known(recover)]
+    if not callable(recover):
+        raise TypeError(f"recover must be a name ({', '.join(map(repr, RECOVERIES))}), a function (model, data, epochs=..., "
+                        f"progress=...) or None, got {type(recover).__name__}")
+    if recover is not distill: return recover
+    if teacher is None: raise ValueError("recover='distill' needs teacher= (the unpruned model to learn from)")
+    check_model(teacher, 'get_recovery: teacher')
+    @functools.wraps(distill)
+    def distill_from_teacher(model, data, **kwargs): return distill(model, teacher, data, **kwargs)
+    distill_from_teacher.teacher = teacher
+    return distill_from_teacher
+
+def recovery_name(recover, # a name, a function, or None (as `get_recovery` takes), or what `get_recovery` returned
+                 ) -> str: # 'classifier', 'fine_tune', 'distill', the function's name, or 'none'
+    "A short name for a recovery, for tables, logs and file names."
+    if recover is None: return 'none'
+    if isinstance(recover, str): return _known(recover)
+    for name, fn in RECOVERIES.items():
+        if recover is fn or getattr(recover, '__wrapped__', None) is fn: return name
+    if isinstance(recover, functools.partial): return recovery_name(recover.func)
+    return getattr(recover, '__name__', type(recover).__name__)
 
 # %% ../../nbs/16_recover.ipynb #a1bde35d
 def _eval_dataset(data):
@@ -167,14 +348,18 @@ def _eval_dataset(data):
     raise TypeError(f"data must be a RiceData, a pair (train_dataset, validation_dataset) or a tf.data.Dataset of "
                     f"(images, one-hot labels), got {type(data).__name__}")
 
-def _accuracy(model, dataset) -> float:
-    "Top-1 accuracy of `model` on a batched dataset of (images, one-hot labels), batch by batch."
-    hits = n = 0
+def _correct(model, dataset) -> np.ndarray:
+    "One bool per image of a batched dataset of (images, one-hot labels), in order: is `model`'s top class the label?"
+    hits = []
     for images, labels in dataset:
         probs = keras.ops.convert_to_numpy(model(images, training=False))  # eager: no retracing for the last, smaller batch
-        hits += int((probs.argmax(-1) == np.asarray(labels).argmax(-1)).sum()); n += len(probs)
-    if not n: raise ValueError("the dataset is empty: no accuracy to measure")
-    return hits / n
+        hits.append(probs.argmax(-1) == np.asarray(labels).argmax(-1))
+    if not hits: raise ValueError("the dataset is empty: no accuracy to measure")
+    return np.concatenate(hits)
+
+def _accuracy(model, dataset) -> float:
+    "Top-1 accuracy of `model` on a batched dataset of (images, one-hot labels)."
+    return float(_correct(model, dataset).mean())
 
 def _calibration(data, criterion):
     "Images for a data-based criterion: the training split where there is one."
@@ -197,6 +382,16 @@ def _scored_once(criterion, graph:ChannelGraph, data):
     importance._check_data(data)
     return _ScoresOf(importance, graph, data)
 
+def _interval_columns(correct, base_correct) -> dict:
+    "n_test, the Wilson interval of the accuracy of `correct`, and its paired drop from `base_correct` (None: NaN)."
+    if correct is None:
+        nan = float('nan')
+        return dict(n_test=len(base_correct), accuracy_recovered_low=nan, accuracy_recovered_high=nan, drop=nan,
+                    drop_low=nan, drop_high=nan)
+    low, high = wilson_interval(int(correct.sum()), len(correct))
+    paired = paired_difference(base_correct, correct)  # difference = recovered − base
+    return dict(n_test=len(correct), accuracy_recovered_low=low, accuracy_recovered_high=high,
+                drop=0.0 - paired.difference, drop_low=0.0 - paired.high, drop_high=0.0 - paired.low)
 
 # %% ../../nbs/16_recover.ipynb #f55434b5
 def prunable_layers(model:keras.Model|ChannelGraph, # the model (or its `ChannelGraph`)
@@ -366,56 +561,66 @@ def ratio_for_flops(model:keras.Model, # the model to prune
         else: lo = mid + 1
     return candidates[lo]
 
+# %% ../../nbs/16_recover.ipynb #28eaba71
+def _step_sizes(g:ChannelGraph, final:dict, sizes:dict, k:int, steps:int) -> dict:
+    "Step `k`'s per-layer ratios on the current model `g`: each group has lost k/steps of its one-shot loss (rounded)."
+    per_layer, seen = {}, set()
+    for name, removed in final.items():
+        group = g.group_of(name)
+        if group.index in seen: continue  # coupled layers share their group's ratio
+        seen.add(group.index)
+        keep = sizes[name] - int(round(len(removed) * k / steps))
+        if keep < group.size: per_layer[name] = 1 - keep / group.size
+    return per_layer
+
 # %% ../../nbs/16_recover.ipynb #c42c7d75
 def iterative_prune(model:keras.Model, # a trained classifier; left unchanged
                     data, # a `RiceData`, or a pair (train_dataset, validation_dataset)
                     target_ratio:float, # share of filters to remove in the end, as `prune_filters`' ratio
                     steps:int=3, # pruning steps
-                    recover=retrain_classifier, # recovery after each step: fn(model, data, epochs=, progress=) or None
+                    recover='classifier', # recovery after each step: a name in `RECOVERIES` ('distill' learns from `model`), a function, or None
                     epochs:int=3, # epochs of recovery per step
                     criterion='l1', # which filters go: any criterion `prune_filters` takes
                     ignored_layers=None, # layers that keep their filters, as in `prune_filters`
                     include_dense:bool=False, # also prune Dense units (by default convolutions only; the study's way)
                     progress:bool=True, # show a progress bar over the steps
+                    test=None, # dataset the accuracies are measured on; default: the validation split
                     **recover_kwargs, # more arguments for `recover`
                    ) -> tuple: # (the pruned model, one row per step)
     "Prune to `target_ratio` in `steps` steps with recovery in between; return the model and the schedule's table."
     check_model(model, 'iterative_prune')
     target = _check_ratio(target_ratio, 'target_ratio')
     steps = _check_count(steps, 'steps')
-    _check_recover(recover)
-    ds, calibration, ignored = _eval_dataset(data), _calibration(data, criterion), list(ignored_layers or [])
+    fn = get_recovery(recover, teacher=model)
+    ds = _eval_dataset(data) if test is None else test
+    calibration, ignored = _calibration(data, criterion), list(ignored_layers or [])
     graph = ChannelGraph(model)
     first_scores = _scored_once(criterion, graph, calibration)  # the model's own scores: for the plan and step 1
     final = select_filters(graph, target, first_scores, ignored_layers=ignored, include_dense=include_dense)
     sizes = {name: graph.group_of(name).size for name in final}
+    base_correct = _correct(model, ds)
 
-    def row(step, m, acc_pruned, acc_recovered, epochs_run):
+    def row(step, m, pruned_correct, recovered_correct, epochs_run):
         cost = cost_summary(m)
         return dict(step=step, filters=cost['filters'], params=cost['params'], trainable=cost['trainable'],
-                    flops=cost['flops'], accuracy_pruned=acc_pruned, accuracy_recovered=acc_recovered,
-                    recovery_epochs=epochs_run)
-    base_acc = _accuracy(model, ds)
-    rows, current = [row(0, model, base_acc, base_acc, 0)], model
+                    flops=cost['flops'], accuracy_pruned=pruned_correct.mean(),
+                    accuracy_recovered=float('nan') if recovered_correct is None else recovered_correct.mean(),
+                    recovery_epochs=epochs_run, **_interval_columns(recovered_correct, base_correct))
+    rows, current = [row(0, model, base_correct, base_correct, 0)], model
     for k in tqdm(range(1, steps + 1), desc='iterative pruning', unit='step', disable=not progress, leave=False):
-        g, per_layer, seen = ChannelGraph(current), {}, set()
-        for name, removed in final.items():
-            group = g.group_of(name)
-            if group.index in seen: continue  # coupled layers share their group's ratio
-            seen.add(group.index)
-            keep = sizes[name] - int(round(len(removed) * k / steps))
-            if keep < group.size: per_layer[name] = 1 - keep / group.size
+        per_layer = _step_sizes(ChannelGraph(current), final, sizes, k, steps)
         current = prune_filters(current, 0.0, first_scores if k == 1 else criterion, calibration,
                                 ignored_layers=ignored, include_dense=include_dense, per_layer=per_layer)
-        acc_pruned, acc_recovered, epochs_run = _accuracy(current, ds), float('nan'), 0
-        if recover is not None:
-            result = recover(current, data, epochs=epochs, progress=False, **recover_kwargs)
-            epochs_run = getattr(result, 'epochs', epochs)
-            acc_recovered = _accuracy(current, ds)
-        rows.append(row(k, current, acc_pruned, acc_recovered, epochs_run))
+        pruned_correct, recovered_correct, epochs_run = _correct(current, ds), None, 0
+        if fn is not None:
+            result = fn(current, data, epochs=epochs, progress=False, **recover_kwargs)
+            epochs_run, recovered_correct = getattr(result, 'epochs', epochs), _correct(current, ds)
+        rows.append(row(k, current, pruned_correct, recovered_correct, epochs_run))
     object.__setattr__(current, 'pruning_report', pruning_report(model, current))
     table = pd.DataFrame(rows).set_index('step')
     table.insert(0, 'ratio', [target * k / steps for k in range(steps + 1)])
+    table.attrs.update(recover=recovery_name(recover), criterion=_criterion_name(criterion),
+                       split='validation' if test is None else 'test')
     return current, table
 
 # %% ../../nbs/16_recover.ipynb #e03a2716
@@ -424,38 +629,41 @@ def _test_dataset(data, test, fn:str):
     if not hasattr(data, 'test'): raise ValueError(f"{fn}: pass test=dataset when data has no test split")
     return data.test
 
-def _measure(pruned, data, test, recover, epochs, seed, base_flops, recover_kwargs) -> dict:
-    "Size, cost and test accuracy of `pruned` before and after recovering it in place."
-    acc_pruned, acc_recovered, epochs_run = _accuracy(pruned, test), float('nan'), 0
+def _measure(pruned, data, test, recover, epochs, seed, base_flops, base_correct, recover_kwargs) -> dict:
+    "Size, cost and test accuracy of `pruned` before and after recovering it in place, with intervals."
+    pruned_correct, recovered_correct, epochs_run = _correct(pruned, test), None, 0
     if recover is not None:
         keras.utils.set_random_seed(seed)
         result = recover(pruned, data, epochs=epochs, progress=False, **recover_kwargs)
-        epochs_run = getattr(result, 'epochs', epochs)
-        acc_recovered = _accuracy(pruned, test)
+        epochs_run, recovered_correct = getattr(result, 'epochs', epochs), _correct(pruned, test)
     flops = count_flops(pruned)
     return dict(filters=count_filters(pruned), params=count_params(pruned).total, flops=flops,
-                flops_reduction=1 - flops / base_flops, accuracy_pruned=acc_pruned, accuracy_recovered=acc_recovered,
-                recovery_epochs=epochs_run)
+                flops_reduction=1 - flops / base_flops, accuracy_pruned=pruned_correct.mean(),
+                accuracy_recovered=float('nan') if recovered_correct is None else recovered_correct.mean(),
+                recovery_epochs=epochs_run, **_interval_columns(recovered_correct, base_correct))
 
 def compare_pruned(model:keras.Model, # the trained, unpruned model the variants were pruned from
                    variants:dict, # name -> pruned model; each is recovered in place
                    data, # a `RiceData` (recovery on train/val, accuracy on `test`) or a pair (train, val)
-                   recover=retrain_classifier, # recovery: fn(model, data, epochs=, progress=), or None
+                   recover='classifier', # a name in `RECOVERIES` ('distill' learns from `model`), a function, or None
                    epochs:int=5, # the most recovery epochs per variant
                    test=None, # dataset for the accuracies; default: `data.test`
                    seed:int=0, # seed set before each recovery
                    progress:bool=True, # show a progress bar over the variants
                    **recover_kwargs, # more arguments for `recover`
-                  ) -> pd.DataFrame: # one row per variant: filters, params, FLOPs, accuracy pruned and recovered
+                  ) -> pd.DataFrame: # one row per variant: size, cost, test accuracy pruned and recovered, intervals, drop
     "Recover every pruned variant of `model` the same way and tabulate size, cost and test accuracy before and after."
     check_model(model, 'compare_pruned')
-    _check_recover(recover)
+    fn = get_recovery(recover, teacher=model)
     if not isinstance(variants, dict) or not variants:
         raise TypeError(f"compare_pruned: variants must be a non-empty dict of name -> pruned keras.Model, got {variants!r:.60}")
     for name, m in variants.items():
         if not isinstance(m, keras.Model):
             raise TypeError(f"compare_pruned: variants[{name!r}] must be a keras.Model, got {type(m).__name__}")
     test, base_flops = _test_dataset(data, test, 'compare_pruned'), count_flops(model)
-    rows = [dict(variant=name, **_measure(m, data, test, recover, epochs, seed, base_flops, recover_kwargs))
+    base_correct = _correct(model, test)
+    rows = [dict(variant=name, **_measure(m, data, test, fn, epochs, seed, base_flops, base_correct, recover_kwargs))
             for name, m in tqdm(variants.items(), desc='variants', unit='model', disable=not progress, leave=False)]
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs.update(recover=recovery_name(recover), base_accuracy=float(base_correct.mean()), n_test=len(base_correct))
+    return table

@@ -25,19 +25,19 @@ def rice_prune_study(preset:str='quick', # 'quick' (minutes on a CPU, synthetic 
                      out:str=None, # output folder (default: ./rice_prune_study/<preset>)
                      models:str=None, # comma-separated networks, e.g. cnn,cnn_light (default: the preset's)
                      ratios:str=None, # comma-separated pruning ratios in (0, 1), e.g. 0.05,0.1,0.2
-                     criterion:str=None, # importance criterion: l1 (the study's), l2, apoz, dead, bn_scale, random
+                     criterion:str=None, # importance criterion: l1 (the study's), l2, fpgm, taylor, apoz, dead, bn_scale, random
+                     recover:str=None, # comma-separated recoveries after pruning: classifier (the study's), distill, fine_tune
                      epochs:int=None, # the most training epochs per network
                      image_size:int=None, # side of the square images the networks take
                      max_per_class:int=None, # images of each class used
-                     retrain_epochs:int=None, # the most epochs of classifier retraining after pruning
-                     fine_tune_epochs:int=None, # epochs of fine-tuning every layer after retraining (0: none)
+                     recover_epochs:int=None, # the most epochs of each recovery after pruning
                      vgg_weights:str=None, # VGG base weights: 'imagenet', 'none' or a weights file
                      no_export:store_true=False, # don't export the pruned models to .keras / TFLite
                      quiet:store_true=False, # no progress bars
                     ):
     "Run the rice_prune study end to end and write report.md and report.html."
     settings = dict(models=models, ratios=ratios, criterion=criterion, epochs=epochs, image_size=image_size,
-                    retrain_epochs=retrain_epochs, fine_tune_epochs=fine_tune_epochs)
+                    recover=recover, recover_epochs=recover_epochs)
     if max_per_class is not None: settings['max_per_class'] = max_per_class
     if vgg_weights is not None: settings['vgg_weights'] = None if vgg_weights.lower() == 'none' else vgg_weights
     if no_export: settings['export'] = False

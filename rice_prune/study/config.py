@@ -19,6 +19,7 @@ from ..models import MODELS, MIN_INPUT_SIZE, build_model
 from ..evaluate import generalization_test
 from ..tracking import describe_dataset, save_training_log_to_sqlite
 from ..prune.importance import get_importance
+from ..prune.recover import RECOVERIES
 from .steps import step_run_id
 
 # %% auto #0
@@ -31,16 +32,16 @@ class StudyConfig:
     preset: str = 'quick'                 # the preset these settings started from
     models: tuple = ('cnn', 'cnn_light', 'googlenet_light')  # networks to train, names from `MODELS`
     image_size: int = 64                  # images are resized to image_size × image_size
-    max_per_class: int|None = 300         # images of each class used (None: all)
+    max_per_class: int|None = 500         # images of each class used (None: all)
     val_split: float = 0.1                # share of each class for validation (the study: 10 %)
-    test_split: float = 0.1               # share of each class for testing (the study: 10 %)
+    test_split: float = 0.4               # share of each class for testing (the study: 10 %; here 1,000 test images)
     batch_size: int = 32                  # images per batch
     epochs: int = 12                      # the most training epochs per network
     patience: int|None = 3                # early-stopping patience (the study: 5)
-    ratios: tuple = STUDY_RATIOS          # shares of filters removed, each in (0, 1)
+    ratios: tuple = (*STUDY_RATIOS, 0.5)  # shares of filters removed, each in (0, 1): the study's and a deeper cut
     criterion: str = 'l1'                 # importance criterion (`rice_prune.prune.CRITERIA`)
-    retrain_epochs: int = 5               # the most epochs of classifier retraining after pruning
-    fine_tune_epochs: int = 0             # epochs of fine-tuning every layer after that (0: none, as in the study)
+    recover: tuple = ('classifier', 'distill')  # recoveries after pruning, each from the same pruned model (`RECOVERIES`)
+    recover_epochs: int = 10              # the most epochs of each recovery (early stopping on the validation loss)
     vgg_weights: str|None = None          # VGG base weights: 'imagenet', None (random) or a weights file
     dead_filter_images: int|None = 256    # test images for the dead-filter statistics (None: all)
     latency_runs: int = 10                # timed calls per batch size when measuring latency
@@ -52,9 +53,9 @@ class StudyConfig:
 # %% ../../nbs/21_study_config.ipynb #4c1e5825
 PRESETS = {
     'quick': StudyConfig(),
-    'paper': StudyConfig(preset='paper', models=tuple(MODELS), image_size=224, max_per_class=None, epochs=50,
-                         patience=5, retrain_epochs=10, vgg_weights='imagenet', dead_filter_images=None,
-                         latency_runs=50),
+    'paper': StudyConfig(preset='paper', models=tuple(MODELS), image_size=224, max_per_class=None, test_split=0.1,
+                         epochs=50, patience=5, ratios=STUDY_RATIOS, recover_epochs=10, vgg_weights='imagenet',
+                         dead_filter_images=None, latency_runs=50),
 }
 
 # %% ../../nbs/21_study_config.ipynb #a1d093ac
@@ -88,13 +89,19 @@ def _check_ratios(value) -> tuple:
     if len(set(checked)) != len(checked): raise ValueError(f"ratios lists a value twice: {checked}")
     return tuple(checked)
 
+def _check_recover(value) -> tuple:
+    names = _as_tuple(value, 'recover')
+    if not names: raise ValueError(f"recover must name at least one recovery: {', '.join(RECOVERIES)}")
+    bad = [r for r in names if r not in RECOVERIES]
+    if bad: raise ValueError(f"Unknown recovery name(s) {bad} in recover; known recoveries: {', '.join(RECOVERIES)}")
+    if len(set(names)) != len(names): raise ValueError(f"recover lists a recovery twice: {list(names)}")
+    return names
+
 # %% ../../nbs/21_study_config.ipynb #e5a3e620
 def _check_numbers(c:StudyConfig):
-    for name in ('batch_size', 'epochs', 'retrain_epochs', 'latency_runs', 'synthetic_per_class'):
+    for name in ('batch_size', 'epochs', 'recover_epochs', 'latency_runs', 'synthetic_per_class'):
         _positive_int(name, getattr(c, name))
     for name in ('max_per_class', 'patience', 'dead_filter_images'): _positive_int(name, getattr(c, name), allow_none=True)
-    if isinstance(c.fine_tune_epochs, bool) or not isinstance(c.fine_tune_epochs, numbers.Integral) or c.fine_tune_epochs < 0:
-        raise ValueError(f"fine_tune_epochs must be an integer >= 0, got {c.fine_tune_epochs!r}")
     for name in ('val_split', 'test_split', 'accuracy_tolerance'):
         v = getattr(c, name)
         if not isinstance(v, numbers.Real) or not 0 <= v < 1: raise ValueError(f"{name} must be a number in [0, 1), got {v!r}")
@@ -102,7 +109,7 @@ def _check_numbers(c:StudyConfig):
 _NONE_MEANS_SOMETHING = ('max_per_class', 'patience', 'vgg_weights', 'dead_filter_images')  # None is a value, not "unset"
 
 def study_config(preset:str='quick', # 'quick' or 'paper' (see `PRESETS`)
-                 **overrides, # any `StudyConfig` field, e.g. models='cnn,cnn_light', ratios=(0.1, 0.3), epochs=3
+                 **overrides, # any `StudyConfig` field, e.g. models='cnn,cnn_light', ratios=(0.1, 0.3), recover='distill'
                 ) -> StudyConfig:
     "The settings of `preset` with `overrides` applied, every value checked."
     if preset not in PRESETS:
@@ -111,14 +118,14 @@ def study_config(preset:str='quick', # 'quick' or 'paper' (see `PRESETS`)
     unknown = [k for k in overrides if k not in fields or k == 'preset']
     if unknown: raise TypeError(f"Unknown study setting(s) {unknown}; settings: {', '.join(f for f in fields if f != 'preset')}")
     c = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None or k in _NONE_MEANS_SOMETHING})
-    models, ratios = _check_models(c.models), _check_ratios(c.ratios)
+    models, ratios, recover = _check_models(c.models), _check_ratios(c.ratios), _check_recover(c.recover)
     get_importance(c.criterion)  # raises for an unknown criterion, naming the known ones
     if not isinstance(c.criterion, str): raise ValueError("criterion must be a name (the study's log stores it as text)")
     size = _positive_int('image_size', c.image_size)
     small = {m: MIN_INPUT_SIZE[m] for m in models if size < MIN_INPUT_SIZE[m]}
     if small: raise ValueError(f"image_size={size} is too small for {', '.join(f'{m} (at least {s})' for m, s in small.items())}")
     _check_numbers(c)
-    return replace(c, models=models, ratios=ratios, image_size=size)
+    return replace(c, models=models, ratios=ratios, recover=recover, image_size=size)
 
 # %% ../../nbs/21_study_config.ipynb #5a6a2df9
 def study_data(data=None, # the dataset folder, a `RiceData`, or None: the synthetic stand-in (generated once, then reused)

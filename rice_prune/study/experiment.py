@@ -14,7 +14,7 @@ from ..prune.layers import check_model
 from ..prune.graph import ChannelGraph
 from ..prune.importance import Importance, get_importance
 from ..prune.pruner import prune_filters
-from ..prune.recover import retrain_classifier, compare_pruned
+from ..prune.recover import compare_pruned, get_recovery, recovery_name
 
 # %% auto #0
 __all__ = ['pruning_experiment']
@@ -43,32 +43,43 @@ def _check_ratios(ratios) -> list:
     return [float(r) for r in ratios]
 
 # %% ../../nbs/19_study_experiment.ipynb #c6bc08b1
+def _recoveries(recover, model) -> list:
+    "`recover` as a list of recoveries, each checked (names known, functions callable) before any work."
+    recoveries = list(recover) if isinstance(recover, (list, tuple)) else [recover]
+    if not recoveries: raise ValueError("recover must name at least one recovery (or be None)")
+    for r in recoveries: get_recovery(r, teacher=model)
+    names = [recovery_name(r) for r in recoveries]
+    if len(set(names)) != len(names): raise ValueError(f"recover lists a recovery twice: {names}")
+    return recoveries
+
 def pruning_experiment(model:keras.Model, # a trained classifier; left unchanged
                        data, # a `RiceData` (recovery on train/val, accuracy on `test`) or a pair (train, val)
                        ratios=(0.0, 0.05, 0.10, 0.20), # shares of filters to remove (the study's by default)
                        criterion='l1', # which filters go: any criterion `prune_filters` takes
-                       recover=retrain_classifier, # recovery: fn(model, data, epochs=, progress=), or None
+                       recover='classifier', # 'classifier' (the study's), 'fine_tune', 'distill', a function, None, or a list of them
                        epochs:int=5, # the most recovery epochs per ratio
                        test=None, # dataset for the accuracies; default: `data.test`
                        include_dense:bool=False, # also prune hidden Dense units (the study pruned convolutions only)
                        ignored_layers=None, # layers that keep their filters: names, layer objects or layer classes
                        seed:int=0, # seed set before each recovery
                        progress:bool=True, # show a progress bar over the ratios
-                       **recover_kwargs, # more arguments for `recover`
-                      ) -> pd.DataFrame: # one row per ratio: filters, params, FLOPs, accuracy pruned and recovered
-    "Prune a copy of `model` at each ratio, recover it, and tabulate size, cost and test accuracy (the study's protocol)."
+                       **recover_kwargs, # more arguments for the recovery
+                      ) -> pd.DataFrame: # one row per (recovery, ratio): size, cost, accuracy pruned and recovered, intervals
+    "Prune a copy of `model` at each ratio, recover it (each way), and tabulate size, cost and test accuracy (the study's protocol)."
     check_model(model, 'pruning_experiment')
-    if recover is not None and not callable(recover):
-        raise TypeError(f"recover must be a function (model, data, epochs=..., progress=...) or None, got {type(recover).__name__}")
-    ratios = _check_ratios(ratios)
+    recoveries, ratios = _recoveries(recover, model), _check_ratios(ratios)
     if test is None and not hasattr(data, 'test'): raise ValueError("pruning_experiment: pass test=dataset when data has no test split")
     scorer = _scored_once(model, criterion, data)  # one read of the activations, for a data criterion
-    variants = {i: prune_filters(model, r, scorer, ignored_layers=ignored_layers, include_dense=include_dense)
-                for i, r in enumerate(ratios)}
-    table = compare_pruned(model, variants, data, recover=recover, epochs=epochs, test=test, seed=seed, progress=progress,
-                           **recover_kwargs)
-    table = table.drop(columns='variant')
-    table.insert(0, 'ratio', ratios)
+    tables = []
+    for rec in recoveries:  # each recovery starts from its own copy of the same pruned models
+        variants = {i: prune_filters(model, r, scorer, ignored_layers=ignored_layers, include_dense=include_dense)
+                    for i, r in enumerate(ratios)}
+        table = compare_pruned(model, variants, data, recover=rec, epochs=epochs, test=test, seed=seed, progress=progress,
+                               **recover_kwargs).drop(columns='variant')
+        table.insert(0, 'ratio', ratios)
+        table.insert(0, 'recovery', recovery_name(rec))
+        tables.append(table)
+    table = pd.concat(tables, ignore_index=True)
     table.insert(0, 'criterion', _criterion_name(criterion))
     table.insert(0, 'model', model.name)
     return table

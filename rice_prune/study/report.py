@@ -45,7 +45,8 @@ def _model_table(s:StudyState, records:dict) -> pd.DataFrame:
         rows.append(dict(model=m, params=costs.params[m], flops=costs.flops[m], filters=costs.filters[m],
                          epochs=t['epochs'], best_epoch=t['best_epoch'],
                          val_accuracy=t['history']['val_accuracy'][t['best_epoch'] - 1] if t['best_epoch'] else np.nan,
-                         test_accuracy=e['test_accuracy'], perturbed_accuracy=e['generalization_accuracy'],
+                         test_accuracy=e['test_accuracy'], test_accuracy_low=e['test_accuracy_low'],
+                         test_accuracy_high=e['test_accuracy_high'], perturbed_accuracy=e['generalization_accuracy'],
                          misclassified=e['misclassified'], n_test=e['n_test'], train_minutes=sum(t['times']) / 60))
     table = pd.DataFrame(rows).set_index('model')
     study = STUDY_RESULTS.reindex(table.index)
@@ -55,19 +56,23 @@ def _model_table(s:StudyState, records:dict) -> pd.DataFrame:
     return table
 
 # %% ../../nbs/22_study_report.ipynb #4443f63f
+_INTERVALS = ('test_accuracy_low', 'test_accuracy_high', 'n_test', 'drop', 'drop_low', 'drop_high')
+
 def _pruning_rows(s:StudyState, records:dict, m:str) -> list:
-    "The unpruned network's row, then one row per pruning step of network `m`."
+    "The unpruned network's row, then one row per pruning step (ratio × recovery) of network `m`."
     base, cost = records[f'evaluate-{m}'], cost_summary({m: s.load(m)}).loc[m]
-    rows = [dict(model=m, ratio=0.0, filters=cost.filters, params=cost.params, flops=cost.flops, flops_reduction=0.0,
-                 accuracy_pruned=base['test_accuracy'], test_accuracy=base['test_accuracy'],
+    rows = [dict(model=m, ratio=0.0, recovery='none', filters=cost.filters, params=cost.params, flops=cost.flops,
+                 flops_reduction=0.0, accuracy_pruned=base['test_accuracy'], test_accuracy=base['test_accuracy'],
+                 test_accuracy_low=base['test_accuracy_low'], test_accuracy_high=base['test_accuracy_high'],
+                 n_test=base['n_test'], drop=0.0, drop_low=0.0, drop_high=0.0,
                  perturbed_accuracy=base['generalization_accuracy'], recovery_epochs=0)]
     for st in s.steps:
         if st['kind'] == 'prune' and st['model'] == m:
             r = records[st['name']]
-            rows.append(dict(model=m, ratio=st['ratio'], filters=r['filters'], params=r['params'], flops=r['flops'],
-                             flops_reduction=1 - r['flops'] / cost.flops, accuracy_pruned=r['accuracy_pruned'],
-                             test_accuracy=r['test_accuracy'], perturbed_accuracy=r['generalization_accuracy'],
-                             recovery_epochs=r['recovery_epochs']))
+            rows.append(dict(model=m, ratio=st['ratio'], recovery=st['recovery'], filters=r['filters'], params=r['params'],
+                             flops=r['flops'], flops_reduction=1 - r['flops'] / cost.flops, accuracy_pruned=r['accuracy_pruned'],
+                             test_accuracy=r['test_accuracy'], **{k: r[k] for k in _INTERVALS},
+                             perturbed_accuracy=r['generalization_accuracy'], recovery_epochs=r['recovery_epochs']))
     return rows
 
 def _pruning_table(s:StudyState, records:dict) -> pd.DataFrame:
@@ -77,12 +82,15 @@ def _pruning_table(s:StudyState, records:dict) -> pd.DataFrame:
 
 # %% ../../nbs/22_study_report.ipynb #76c44db3
 def _latency_table(s:StudyState, records:dict) -> pd.DataFrame:
+    "Latency of each network, unpruned and at each ratio (the recoveries of one ratio share its architecture: timed once)."
     rows = []
     for m in s.config.models:
         base = _load(s.out, f'evaluate-{m}')['latency']
         rows.append(dict(model=m, ratio=0.0, ms_batch1=base.median_ms.loc[1], ms_batch32=base.median_ms.loc[32]))
+        timed = set()
         for st in s.steps:
-            if st['kind'] == 'prune' and st['model'] == m:
+            if st['kind'] == 'prune' and st['model'] == m and st['ratio'] not in timed:
+                timed.add(st['ratio'])
                 lat = _load(s.out, st['name'])['latency']
                 rows.append(dict(model=m, ratio=st['ratio'], ms_batch1=lat.median_ms.loc[1], ms_batch32=lat.median_ms.loc[32]))
     table = pd.DataFrame(rows)
@@ -113,6 +121,15 @@ def _epochs(n): return f"{n} epoch{'s' if n != 1 else ''}"
 
 def _fmt_pct(x): return '' if pd.isna(x) else f'{x:.2%}'
 
+def _fmt_ci(acc, low, high) -> str:
+    "An accuracy and its 95 % interval, in percent: '87.30 % [85.10, 89.30]'."
+    return '' if pd.isna(acc) else f'{acc:.2%} [{low * 100:.2f}, {high * 100:.2f}]'.replace('%', ' %', 1)
+
+def _fmt_drop(drop, low, high) -> str:
+    "A drop in points with its paired 95 % interval: '+1.20 [−0.30, +2.70]' (positive: the pruned model is worse)."
+    sign = lambda v: f'{v * 100:+.2f}'.replace('-', '−')
+    return '' if pd.isna(drop) else f'{sign(drop)} [{sign(low)}, {sign(high)}]'
+
 def _hardware() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -124,6 +141,9 @@ def _hardware() -> str:
     return f"{cpu}, {os.cpu_count()} logical cores{', ' + str(len(gpus)) + ' GPU(s)' if gpus else ', no GPU'}"
 
 # %% ../../nbs/22_study_report.ipynb #f0c8c577
+_RECOVERY_NAMES = {'classifier': 'the study\'s classifier retraining', 'distill': 'distillation from the unpruned network',
+                   'fine_tune': 'fine-tuning every layer'}
+
 def _measured_section(rep:Report, s:StudyState, steps:pd.DataFrame):
     import tensorflow as tf
     c = s.config
@@ -138,8 +158,12 @@ def _measured_section(rep:Report, s:StudyState, steps:pd.DataFrame):
         + (f"early stopping after {_epochs(c.patience)} without improvement of the validation loss (best epoch restored)"
            if c.patience else 'no early stopping') + f", batch {c.batch_size}.",
         f"- **Pruning**: criterion `{c.criterion}`, ratios {', '.join(f'{r:.0%}' for r in c.ratios)} of every "
-        f"convolution's filters; recovery: classifier retrained for at most {_epochs(c.retrain_epochs)}"
-        + (f", then every layer fine-tuned for {_epochs(c.fine_tune_epochs)}" if c.fine_tune_epochs else '') + '.',
+        f"convolution's filters; each pruned network recovered {len(c.recover)} way{'s' if len(c.recover) > 1 else ''} "
+        f"from the same start ({', '.join(_RECOVERY_NAMES.get(r, r) for r in c.recover)}), at most {_epochs(c.recover_epochs)} "
+        "each, early stopping on the validation loss.",
+        f"- **Accuracy**: on the {len(s.data.test_files):,} test images, with its "
+        "95 % Wilson interval; a drop after pruning is the paired difference on the same images, with Newcombe's "
+        "paired 95 % interval (`rice_prune.intervals`).",
         f"- **Hardware**: {_hardware()}; TensorFlow {tf.__version__}, Keras {keras.__version__}, Python {platform.python_version()}.",
         f"- **Steps**: {(steps.status == 'ran').sum()} ran in this invocation, {(steps.status == 'reused').sum()} reused from earlier runs; "
         f"compute time of all steps {steps.seconds.sum() / 60:.1f} min.",
@@ -152,8 +176,9 @@ def _networks_section(rep:Report, models:pd.DataFrame) -> pd.DataFrame:
     rep.heading('The networks, beside the study')
     rep.text("Parameters, FLOPs per image (at the size trained here) and filters measured on the trained models; the "
              "study's columns are its published figures (real data, 224×224, FLOPs at 224×224; its test accuracy is on "
-             "the perturbed test set).")
-    shown = models.assign(val_accuracy=models.val_accuracy.map(_fmt_pct), test_accuracy=models.test_accuracy.map(_fmt_pct),
+             "the perturbed test set). Test accuracies carry their 95 % interval (n: test images).")
+    shown = models.assign(val_accuracy=models.val_accuracy.map(_fmt_pct),
+                          test_accuracy=[_fmt_ci(*v) for v in models[['test_accuracy', 'test_accuracy_low', 'test_accuracy_high']].values],
                           perturbed_accuracy=models.perturbed_accuracy.map(_fmt_pct),
                           study_test_accuracy=models.study_test_accuracy.map(_fmt_pct),
                           train_minutes=models.train_minutes.round(1))
@@ -208,28 +233,45 @@ def _feature_sections(rep:Report, s:StudyState, evals:dict):
 
 # %% ../../nbs/22_study_report.ipynb #b4b15216
 def _pruning_plot(pruning:pd.DataFrame):
+    "One panel per network: accuracy (95 % interval as error bars) against filters removed, one line per recovery."
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for m, g in pruning.groupby('model', sort=False):
-        ax.plot(g.ratio * 100, g.test_accuracy * 100, 'o-', label=f'{m} (retrained)')
-        ax.plot(g.ratio * 100, g.accuracy_pruned * 100, 'x:', color=ax.lines[-1].get_color(), alpha=0.7, label=f'{m} (pruned only)')
-    ax.plot(STUDY_PRUNING.pruning_ratio * 100, STUDY_PRUNING.test_accuracy * 100, 's--', color='black', label='study VGG16 (real data)')
-    ax.set(xlabel='filters removed (%)', ylabel='test accuracy (%)', title='Accuracy after pruning')
-    ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    models = list(dict.fromkeys(pruning.model))
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.6), squeeze=False, sharey=True)
+    for ax, m in zip(axes.flat, models):
+        g = pruning[pruning.model == m]
+        base, pruned = g[g.recovery == 'none'], g[g.recovery != 'none']
+        first = pruned[pruned.recovery == pruned.recovery.iloc[0]] if len(pruned) else pruned
+        ax.plot([0, *first.ratio * 100], [base.test_accuracy.iloc[0] * 100, *first.accuracy_pruned * 100], 'x:', color='grey', label='pruned only')
+        for rec, r in pruned.groupby('recovery', sort=False):
+            r = pd.concat([base, r])
+            ax.errorbar(r.ratio * 100, r.test_accuracy * 100, fmt='o-', capsize=3, label=rec,
+                        yerr=[(r.test_accuracy - r.test_accuracy_low) * 100, (r.test_accuracy_high - r.test_accuracy) * 100])
+        ax.plot(STUDY_PRUNING.pruning_ratio * 100, STUDY_PRUNING.test_accuracy * 100, 's--', color='black', alpha=0.5, label='study VGG16 (real data)')
+        ax.set(xlabel='filters removed (%)', title=m); ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel('test accuracy (%)'); axes[0, -1].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 def _pruning_section(rep:Report, s:StudyState, models:pd.DataFrame, pruning:pd.DataFrame, summary:pd.DataFrame):
     rep.heading('Pruning and recovery')
-    rep.text(f"Each network pruned with the `{s.config.criterion}` criterion at each ratio (convolution filters only, the "
-             "classifier kept), its test accuracy measured right after pruning and after the classifier was retrained. "
-             "The last column is the study's VGG16 on the real data (L1, classifier retrained).")
-    shown = pruning.assign(**{col: pruning[col].map(_fmt_pct) for col in
-                              ('flops_reduction', 'accuracy_pruned', 'test_accuracy', 'perturbed_accuracy', 'study_vgg16_accuracy')})
-    rep.table(_pretty(shown), caption='Pruning table', index=False)
-    rep.figure(_pruning_plot(pruning), caption='Test accuracy against the share of filters removed', name='pruning')
-    pruned = pruning[pruning.ratio > 0].assign(misclassified=lambda t: ((1 - t.test_accuracy) * models.n_test.reindex(t.model).values).round(),
-                                               display_name=lambda t: t.model + ' −' + (t.ratio * 100).round().astype(int).astype(str) + '%')
+    rep.text(f"Each network pruned with the `{s.config.criterion}` criterion at each ratio (convolution filters only, the classifier "
+             "kept) and recovered each way from the same pruned network: `classifier` is the study's protocol — the features "
+             "frozen, only the classifier retrained — and `distill` retrains every layer to match the unpruned network's "
+             "softened outputs as well as the labels (`rice_prune.prune.recover.distill`). Retraining the classifier cannot "
+             "repair what pruning did to the features: every later convolution now receives inputs it was not trained on, "
+             "and the deeper the network, the more such mismatches compound. Test accuracy carries its 95 % interval; the "
+             "drop (unpruned − recovered, in points) its paired interval on the same test images — a drop whose interval "
+             "contains 0 is not a measurable loss. The last column is the study's VGG16 on the real data (L1, classifier retrained).")
+    shown = pruning.assign(flops_reduction=pruning.flops_reduction.map(_fmt_pct), accuracy_pruned=pruning.accuracy_pruned.map(_fmt_pct),
+                           test_accuracy=[_fmt_ci(*v) for v in pruning[['test_accuracy', 'test_accuracy_low', 'test_accuracy_high']].values],
+                           drop=[_fmt_drop(*v) for v in pruning[['drop', 'drop_low', 'drop_high']].values],
+                           perturbed_accuracy=pruning.perturbed_accuracy.map(_fmt_pct),
+                           study_vgg16_accuracy=pruning.study_vgg16_accuracy.map(_fmt_pct))
+    rep.table(_pretty(shown.drop(columns=['test_accuracy_low', 'test_accuracy_high', 'drop_low', 'drop_high'])),
+              caption='Pruning table (drop in points: unpruned − recovered)', index=False)
+    rep.figure(_pruning_plot(pruning), caption='Test accuracy (95 % interval) against the share of filters removed', name='pruning')
+    pruned = pruning[pruning.ratio > 0].assign(misclassified=lambda t: ((1 - t.test_accuracy) * t.n_test).round(),
+                                               display_name=lambda t: t.model + ' −' + (t.ratio * 100).round().astype(int).astype(str) + '% ' + t.recovery)
     cols = ['flops', 'filters', 'misclassified', 'display_name']
     rep.figure(plot_summary(pd.concat([summary[cols], pruned[cols]]).reset_index(drop=True),
                             title='FLOPs and filters against misclassified test images, pruned models included'),

@@ -21,23 +21,23 @@ from ..data import atomic_write, RiceData
 from ..models import imagenet_weights_path
 from ..cost import cost_summary
 from ..prune.pruner import prune_filters
-from ..prune.recover import retrain_classifier, fine_tune
+from ..prune.recover import get_recovery
 from ..prune.importance import get_importance
 from ..prune.activations import dead_filter_stats, dead_filter_summary
 from ..train import train
-from ..evaluate import evaluate_model, measure_latency
+from ..evaluate import evaluate_model, measure_latency, compare_evaluations
 from ..tracking import SQLiteLogger
 from ..export import export_model
 from .steps import fingerprint, run_steps, step_run_id
 from .config import StudyConfig, StudyState, study_config, study_data
-from .report import write_study_report, _fmt_pct
+from .report import write_study_report, _fmt_pct, _fmt_ci, _fmt_drop
 
 # %% auto #0
 __all__ = ['STUDY_FORMAT', 'STUDY_STEPS', 'data_fingerprint', 'study_plan', 'train_step', 'evaluate_step', 'prune_step',
            'export_step', 'StudyResult', 'default_study_dir', 'run_study']
 
 # %% ../../nbs/23_study_run.ipynb #05e5c20f
-STUDY_FORMAT = 1  # bump when the meaning of a step changes, so old results are not reused
+STUDY_FORMAT = 2  # bump when the meaning of a step changes, so old results are not reused (2: one step per recovery)
 
 def data_fingerprint(data:RiceData) -> str:
     "A fingerprint of the data: its folder, the exact files of each split, the image size and the batch size."
@@ -47,30 +47,33 @@ def data_fingerprint(data:RiceData) -> str:
 
 def _pct(ratio:float) -> str: return f'{round(ratio * 100, 4):g}'.replace('.', '_')
 
+def _prune_steps(c:StudyConfig, m:str, train_fp:str) -> list:
+    "One step per (ratio, recovery): each recovery starts from the same pruned model."
+    return [dict(name=f'prune-{m}-{c.criterion}-{_pct(r)}-{rec}', kind='prune', model=m, ratio=r, recovery=rec,
+                 fingerprint=fingerprint(dict(format=STUDY_FORMAT, step='prune', train=train_fp, ratio=r, criterion=c.criterion,
+                                              recovery=rec, epochs=c.recover_epochs, seed=c.seed, latency=c.latency_runs)))
+            for r in c.ratios for rec in c.recover]
+
 def _model_steps(c:StudyConfig, m:str, data_fp:str) -> list:
-    "Network `m`'s steps: train, evaluate, prune at each ratio, export."
+    "Network `m`'s steps: train, evaluate, prune at each ratio and recover each way, export."
     train_fp = fingerprint(dict(format=STUDY_FORMAT, step='train', model=m, data=data_fp, epochs=c.epochs, patience=c.patience,
                                 seed=c.seed, weights=c.vgg_weights if m.startswith('vgg') else None))
     steps = [dict(name=f'train-{m}', kind='train', model=m, ratio=0.0, fingerprint=train_fp),
              dict(name=f'evaluate-{m}', kind='evaluate', model=m, ratio=0.0, run_id=train_fp[:32],
                   fingerprint=fingerprint(dict(format=STUDY_FORMAT, step='evaluate', train=train_fp,
                                                dead=c.dead_filter_images, latency=c.latency_runs, seed=c.seed)))]
-    prune_fps = []
-    for r in c.ratios:
-        fp = fingerprint(dict(format=STUDY_FORMAT, step='prune', train=train_fp, ratio=r, criterion=c.criterion,
-                              retrain=c.retrain_epochs, fine_tune=c.fine_tune_epochs, seed=c.seed, latency=c.latency_runs))
-        prune_fps.append(fp)
-        steps.append(dict(name=f'prune-{m}-{c.criterion}-{_pct(r)}', kind='prune', model=m, ratio=r, fingerprint=fp))
-    if c.export and c.ratios:
+    prune = _prune_steps(c, m, train_fp)
+    steps += prune
+    if c.export and prune:
         steps.append(dict(name=f'export-{m}', kind='export', model=m, ratio=None,
-                          fingerprint=fingerprint(dict(format=STUDY_FORMAT, step='export', prune=prune_fps,
+                          fingerprint=fingerprint(dict(format=STUDY_FORMAT, step='export', prune=[s['fingerprint'] for s in prune],
                                                        tolerance=c.accuracy_tolerance, latency=c.latency_runs))))
     return steps
 
 def study_plan(config:StudyConfig, # the checked settings (`study_config`)
                data_fp:str, # the data's fingerprint (`data_fingerprint`)
-              ) -> list: # one dict per step: name, kind, model, ratio, fingerprint (and run_id for an evaluation)
-    "Every step of the study, in order: per network, train, evaluate, prune at each ratio, export."
+              ) -> list: # one dict per step: name, kind, model, ratio, (recovery,) fingerprint (and run_id for an evaluation)
+    "Every step of the study, in order: per network, train, evaluate, prune at each ratio with each recovery, export."
     return [step for m in config.models for step in _model_steps(config, m, data_fp)]
 
 # %% ../../nbs/23_study_run.ipynb #f57eb247
@@ -112,42 +115,48 @@ def evaluate_step(s:StudyState, step:dict, records:dict) -> dict:
     s.log(step, test_accuracy=ev['clean'].accuracy, evaluation=ev['clean'], model=model,
           generalization_accuracy=ev['perturbed'].accuracy, latency_ms_batch1=float(latency.median_ms.loc[1]))
     summary = dead_filter_summary(stats)
+    est = ev['clean'].estimate
     return dict(files=[f'models/{m}.keras', f"steps/{step['name']}.pkl"], test_accuracy=ev['clean'].accuracy,
+                test_accuracy_low=est.low, test_accuracy_high=est.high,
                 generalization_accuracy=ev['perturbed'].accuracy, misclassified=ev['clean'].n_misclassified,
                 n_test=ev['clean'].n, dead_filters=int(summary.dead.sum()), filters_probed=int(summary.filters.sum()))
 
 # %% ../../nbs/23_study_run.ipynb #4061150c
-def _recover(s:StudyState, pruned) -> list:
-    "Retrain the classifier (and fine-tune every layer, if configured) from the study's seed; the runs' results."
+def _recover(s:StudyState, pruned, teacher, recovery:str):
+    "Recover `pruned` in place from the study's seed, the named way (distillation learns from `teacher`)."
     c = s.config
     keras.utils.set_random_seed(c.seed)
-    runs = [retrain_classifier(pruned, s.data, epochs=c.retrain_epochs, progress=s.progress, callbacks=list(s.callbacks))]
-    if c.fine_tune_epochs:
-        runs.append(fine_tune(pruned, s.data, epochs=c.fine_tune_epochs, progress=s.progress, callbacks=list(s.callbacks)))
+    result = get_recovery(recovery, teacher=teacher)(pruned, s.data, epochs=c.recover_epochs, progress=s.progress,
+                                                      callbacks=list(s.callbacks))
     for layer in pruned.layers: layer.trainable = True  # the saved model is a plain, trainable model
-    return runs
+    return result
+
+def _paired_drop(s:StudyState, m:str, evaluation) -> dict:
+    "The drop from the unpruned network's test accuracy, with its paired interval (the same test images)."
+    d = compare_evaluations(pickle.loads((s.out/'steps'/f'evaluate-{m}.pkl').read_bytes())['clean'], evaluation)
+    return dict(drop=-d.difference, drop_low=-d.high, drop_high=-d.low, drop_p_value=d.p_value)
 
 def prune_step(s:StudyState, step:dict, records:dict) -> dict:
-    "Prune the trained network's convolutions at `step['ratio']`, recover, evaluate; save `models/<model>-<criterion>-<pct>.keras`."
-    m, r, c = step['model'], step['ratio'], s.config
-    needs_data = get_importance(c.criterion).needs_data
-    pruned = prune_filters(s.load(m), r, c.criterion, data=s.data.train if needs_data else None)  # convolutions only, as the study
+    "Prune the trained network's convolutions at `step['ratio']`, recover the `step['recovery']` way, evaluate; save the model."
+    m, r, rec, c = step['model'], step['ratio'], step['recovery'], s.config
+    base, needs_data = s.load(m), get_importance(c.criterion).needs_data
+    pruned = prune_filters(base, r, c.criterion, data=s.data.train if needs_data else None)  # convolutions only, as the study
     before = evaluate_model(pruned, s.data.test, s.data.class_names)
-    runs = _recover(s, pruned)
-    name = f"{m}-{c.criterion}-{_pct(r)}"
+    run = _recover(s, pruned, base, rec)
+    name = f"{m}-{c.criterion}-{_pct(r)}-{rec}"
     _save_model(pruned, s.model_path(name))
-    ev = s.evaluate(pruned, f'{m} −{r:.0%}')
+    ev = s.evaluate(pruned, f'{m} −{r:.0%} ({rec})')
     latency = measure_latency(pruned, (1, 32), n_runs=c.latency_runs, seed=c.seed)
     _pickle(dict(**ev, latency=latency, before=before), s.out/'steps'/f"{step['name']}.pkl")
-    history = {f'{k} ({"retrain" if i == 0 else "fine-tune"})': v for i, run in enumerate(runs) for k, v in run.history.items()}
-    s.log(step, times=[t for run in runs for t in run.times], history=history, model=pruned, evaluation=ev['clean'],
-          test_accuracy=ev['clean'].accuracy, pruning_criterion=c.criterion, accuracy_before_recovery=before.accuracy,
-          generalization_accuracy=ev['perturbed'].accuracy, latency_ms_batch1=float(latency.median_ms.loc[1]),
-          recovery=['retrain_classifier'] + (['fine_tune'] if c.fine_tune_epochs else []))
-    return dict(files=[f'models/{name}.keras', f"steps/{step['name']}.pkl"], model_file=f'models/{name}.keras',
+    drop, est = _paired_drop(s, m, ev['clean']), ev['clean'].estimate
+    s.log(step, times=run.times, history=run.history, model=pruned, evaluation=ev['clean'], test_accuracy=ev['clean'].accuracy,
+          pruning_criterion=c.criterion, accuracy_before_recovery=before.accuracy, recovery=[rec],
+          generalization_accuracy=ev['perturbed'].accuracy, latency_ms_batch1=float(latency.median_ms.loc[1]))
+    return dict(files=[f'models/{name}.keras', f"steps/{step['name']}.pkl"], model_file=f'models/{name}.keras', recovery=rec,
                 **_costs(pruned), accuracy_pruned=before.accuracy, test_accuracy=ev['clean'].accuracy,
+                test_accuracy_low=est.low, test_accuracy_high=est.high, n_test=est.n, **drop,
                 generalization_accuracy=ev['perturbed'].accuracy, misclassified=ev['clean'].n_misclassified,
-                recovery_epochs=sum(run.epochs for run in runs))
+                recovery_epochs=run.epochs)
 
 # %% ../../nbs/23_study_run.ipynb #864bf5da
 def _best_pruned(records:list, base_accuracy:float, tolerance:float) -> dict:
@@ -196,14 +205,17 @@ def default_study_dir(preset:str='quick') -> Path:
 @patch
 def summary(self:StudyResult) -> str:
     "A few lines to print at the end: the main tables, and where the report and the experiment log are."
-    models = self.models[['params', 'flops', 'test_accuracy', 'perturbed_accuracy']]
-    best = self.pruning.loc[self.pruning.groupby('model', sort=False).ratio.idxmax()]
-    lines = ["Trained networks (test accuracy on the clean and the perturbed test split):",
-             models.to_string(formatters={'test_accuracy': _fmt_pct, 'perturbed_accuracy': _fmt_pct}), '',
-             "Most pruned (classifier retrained):",
-             best.set_index('model')[['ratio', 'flops_reduction', 'accuracy_pruned', 'test_accuracy']].to_string(
-                 formatters={'ratio': '{:.0%}'.format, 'flops_reduction': _fmt_pct, 'accuracy_pruned': _fmt_pct,
-                             'test_accuracy': _fmt_pct}), '',
+    models = self.models.assign(test_accuracy=[_fmt_ci(*v) for v in self.models[['test_accuracy', 'test_accuracy_low', 'test_accuracy_high']].values])
+    p = self.pruning[self.pruning.ratio > 0]
+    deepest = p[p.ratio == p.groupby('model').ratio.transform('max')]
+    deepest = deepest.assign(ratio=deepest.ratio.map('{:.0%}'.format), flops_reduction=deepest.flops_reduction.map(_fmt_pct), accuracy_pruned=deepest.accuracy_pruned.map(_fmt_pct),
+                             test_accuracy=[_fmt_ci(*v) for v in deepest[['test_accuracy', 'test_accuracy_low', 'test_accuracy_high']].values],
+                             drop=[_fmt_drop(*v) for v in deepest[['drop', 'drop_low', 'drop_high']].values])
+    n = int(self.models.n_test.iloc[0])
+    lines = [f"Trained networks (test accuracy and its 95 % interval, {n:,} test images):",
+             models[['params', 'flops', 'test_accuracy']].to_string(), '',
+             "Most pruned, each recovery (drop: unpruned − recovered, in points, paired 95 % interval on the same images):",
+             deepest[['model', 'ratio', 'recovery', 'flops_reduction', 'accuracy_pruned', 'test_accuracy', 'drop']].to_string(index=False), '',
              f"Report: {self.report_html.resolve()}", f"        {self.report_md.resolve()}",
              f"Experiment log: {self.db.resolve()}"]
     return '\n'.join(lines)
@@ -229,7 +241,7 @@ def run_study(data=None, # the real dataset's folder, a `RiceData`, or None: the
               progress:bool=True, # progress bars over the steps and the epochs
               callbacks:list|None=None, # more Keras callbacks for every training (e.g. a custom logger)
               runners:dict|None=None, # kind -> fn(state, step, records), replacing or adding to `STUDY_STEPS`
-              **settings, # any `StudyConfig` field: models, ratios, criterion, epochs, image_size, fine_tune_epochs...
+              **settings, # any `StudyConfig` field: models, ratios, criterion, recover, recover_epochs, epochs, image_size...
              ) -> StudyResult:
     "Run the whole study — train, evaluate, analyse, prune, recover, export, report — skipping finished steps."
     config = study_config(preset, **settings)
