@@ -51,6 +51,7 @@ def main():
     print(f"| wall time | {wall / 60:.2f} min | {args.target_minutes:g} min | {wall / 60 / args.target_minutes:.2f} |")
     print(f"| peak memory (child RSS) | {peak_mb:,.0f} MB | 24,576 MB | {peak_mb / 24576:.3f} |")
     print("\n" + proc.stdout.strip())
+    print(f"\nstudy folder (kept): {out}")
 
 
 if __name__ == '__main__':

@@ -289,7 +289,7 @@ def distill(student:keras.Model, # the (pruned) classifier to recover, ending in
     _check_models(student, teacher)
     _check_labels(student, train_ds, val_ds)
     pairs = _check_features(student, teacher, features)
-    teacher_flags = [(l, l.trainable) for l in (teacher, *named_layers(teacher).values())]  # the Distiller freezes it
+    teacher_flags = [(l, l.trainable) for l in (teacher, *teacher.layers, *named_layers(teacher).values())]  # the Distiller freezes it
     for layer in student.layers: layer.trainable = True
     # a KLDivergence *instance*: with the default loss='kl_divergence' Keras 3.15 compares raw logits and returns 0
     losses = [keras.distillation.LogitsDistillation(temperature=temperature, loss=keras.losses.KLDivergence())]

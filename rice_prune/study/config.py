@@ -41,7 +41,7 @@ class StudyConfig:
     ratios: tuple = (*STUDY_RATIOS, 0.5)  # shares of filters removed, each in (0, 1): the study's and a deeper cut
     criterion: str = 'l1'                 # importance criterion (`rice_prune.prune.CRITERIA`)
     recover: tuple = ('classifier', 'distill')  # recoveries after pruning, each from the same pruned model (`RECOVERIES`)
-    recover_epochs: int = 10              # the most epochs of each recovery (early stopping on the validation loss)
+    recover_epochs: int = 5               # the most epochs of each recovery (early stopping on the validation loss)
     vgg_weights: str|None = None          # VGG base weights: 'imagenet', None (random) or a weights file
     dead_filter_images: int|None = 256    # test images for the dead-filter statistics (None: all)
     latency_runs: int = 10                # timed calls per batch size when measuring latency
