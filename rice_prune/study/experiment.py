@@ -12,29 +12,14 @@ import keras
 
 from ..prune.layers import check_model
 from ..prune.graph import ChannelGraph
-from ..prune.importance import Importance, get_importance
 from ..prune.pruner import prune_filters
 from ..prune.recover import compare_pruned, get_recovery, recovery_name
+from ..prune.recover import _criterion_name, _scored_once, _calibration  # the engine's one-read scoring, shared
 
 # %% auto #0
 __all__ = ['pruning_experiment']
 
 # %% ../../nbs/19_study_experiment.ipynb #73c181ff
-class _ScoresOnce(Importance):
-    "A data criterion's scores, read once from the unpruned model and reused at every ratio."
-    needs_data = False
-    def __init__(self, name:str, scores:dict): self.name, self.scores = name, scores
-    def __call__(self, graph, data=None): return self.scores
-
-def _criterion_name(criterion) -> str: return getattr(criterion, 'name', None) or getattr(criterion, '__name__', str(criterion))
-
-def _scored_once(model:keras.Model, criterion, data):
-    "`criterion` as it is, or — if it reads activations — its scores on `model`'s training images, computed once."
-    importance = get_importance(criterion)
-    if not importance.needs_data: return criterion
-    images = data.train if hasattr(data, 'train') else data[0] if isinstance(data, (tuple, list)) else data
-    return _ScoresOnce(importance.name, importance(ChannelGraph(model), images))
-
 def _check_ratios(ratios) -> list:
     if isinstance(ratios, numbers.Real): ratios = [ratios]
     for r in ratios:
@@ -69,7 +54,7 @@ def pruning_experiment(model:keras.Model, # a trained classifier; left unchanged
     check_model(model, 'pruning_experiment')
     recoveries, ratios = _recoveries(recover, model), _check_ratios(ratios)
     if test is None and not hasattr(data, 'test'): raise ValueError("pruning_experiment: pass test=dataset when data has no test split")
-    scorer = _scored_once(model, criterion, data)  # one read of the activations, for a data criterion
+    scorer = _scored_once(criterion, ChannelGraph(model), _calibration(data, criterion))  # one read, for a data criterion
     tables = []
     for rec in recoveries:  # each recovery starts from its own copy of the same pruned models
         variants = {i: prune_filters(model, r, scorer, ignored_layers=ignored_layers, include_dense=include_dense)
