@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from .activations import dead_filter_stats, feature_maps
 from .activations import _channels_last, _image_batch, _recording, _select_layers, _the_output
-from .graph import ChannelGraph, ProducerRule
+from .graph import ChannelGraph
 
 # %% auto #0
 __all__ = ['CRITERIA', 'Importance', 'MagnitudeImportance', 'FPGMImportance', 'BNScaleImportance', 'activation_stats',
@@ -109,7 +109,7 @@ def _activation_points(graph) -> list:
     "The calls where activations are measured: nonlinear producers and activation layers, then linear producers left over."
     calls = [c for c in graph.calls if c.unsupported is None and len(graph.calls_of(c.layer)) == 1
              and isinstance(c.layer, L.Layer) and (isinstance(c.layer, _ACTIVATION_LAYERS)
-                                                  or (isinstance(c.rule, ProducerRule) and _nonlinear(c.layer)))]
+                                                  or (c.name in graph.producers and _nonlinear(c.layer)))]
     seen = set(np.concatenate([graph.roots(c.outputs[0]) for c in calls]).tolist()) if calls else set()
     for name, (layer, ids, _) in graph.producers.items():
         if not set(graph.roots(ids).tolist()) <= seen and len(graph.calls_of(layer)) == 1:
