@@ -13,7 +13,7 @@ import keras
 # %% auto #0
 __all__ = ['sublayers', 'is_functional', 'functional_of', 'nodes_by_depth', 'inputs_struct', 'outputs_struct', 'call_arguments',
            'keras_history_op', 'run_through_graph', 'op_classes', 'ensure_monitor_op', 'reset_initial_epoch',
-           'backup_epoch']
+           'backup_epoch', 'build_for_fit']
 
 # %% ../nbs/04_compat.ipynb #1ea5d0d7
 def sublayers(layer, # a Keras layer or model
@@ -108,3 +108,12 @@ def backup_epoch(backup_dir, # the folder of a `BackupAndRestore` callback
     path = Path(backup_dir)/'training_metadata.json'
     try: return int(json.loads(path.read_text()).get('epoch', 0)) if path.exists() else 0
     except (OSError, ValueError, AttributeError): return 0
+
+# %% ../nbs/04_compat.ipynb #bf0a1c02
+def build_for_fit(model:keras.Model, # a compiled model, or a trainer such as `keras.distillation.Distiller`
+                  batch, # one batch of its training data: (x, y) or (x, y, sample_weight)
+                 ) -> keras.Model: # `model`
+    "Create every variable `fit` needs (model, loss, metrics, optimizer) now, so that `fit` traces its step once."
+    # private: Keras builds this state symbolically only under a distribution strategy; there is no public call
+    model._symbolic_build(data_batch=tuple(batch))
+    return model

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 import keras
 from keras import layers as L
 from tqdm.auto import tqdm
 from tqdm.keras import TqdmCallback
 
+from ..compat import build_for_fit
 from ..intervals import wilson_interval, paired_difference
 from ..cost import cost_summary, count_flops, count_params, count_filters
 from .layers import check_model, is_convolution, named_layers
@@ -130,6 +132,12 @@ def _check_fit(data, epochs, learning_rate, patience, schedule) -> tuple:
     return train_ds, val_ds
 
 # %% ../../nbs/16_recover.ipynb #5b2d0fd1
+def _spec_batch(ds) -> tuple|None:
+    "Zeros shaped like a batch of `ds` (of one): enough to build a trainer, reading no data; None if shapes vary."
+    specs = tf.nest.flatten(ds.element_spec)
+    if not all(s.shape.rank and s.shape[1:].is_fully_defined() for s in specs): return None
+    return tuple(tf.zeros([1, *s.shape[1:]], s.dtype) for s in specs)
+
 def _fit(model, data, epochs, learning_rate, patience, progress, callbacks, fit_kwargs, schedule='plateau',
          trainer=None, loss='categorical_crossentropy') -> RecoveryResult:
     """Compile `trainer` (default: `model` itself; `distill` passes a `Distiller`) with Adam, `loss` and accuracy, and
@@ -138,6 +146,8 @@ def _fit(model, data, epochs, learning_rate, patience, progress, callbacks, fit_
     trainer = model if trainer is None else trainer
     trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss,
                     metrics=[keras.metrics.CategoricalAccuracy(name='accuracy')])
+    batch = _spec_batch(train_ds)
+    if batch is not None: build_for_fit(trainer, batch)  # one trace of the training step instead of two
     times = _EpochTimes()
     stop = keras.callbacks.EarlyStopping(monitor='val_loss', min_delta=0.001, restore_best_weights=True,
                                          patience=epochs + 1 if patience is None else patience)

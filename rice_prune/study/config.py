@@ -31,14 +31,14 @@ class StudyConfig:
     "Every setting of a study run; `PRESETS` holds the two starting points."
     preset: str = 'quick'                 # the preset these settings started from
     models: tuple = ('cnn', 'cnn_light', 'googlenet_light')  # networks to train, names from `MODELS`
-    image_size: int = 64                  # images are resized to image_size × image_size
+    image_size: int = 48                  # images are resized to image_size × image_size
     max_per_class: int|None = 500         # images of each class used (None: all)
     val_split: float = 0.1                # share of each class for validation (the study: 10 %)
     test_split: float = 0.4               # share of each class for testing (the study: 10 %; here 1,000 test images)
     batch_size: int = 32                  # images per batch
     epochs: int = 12                      # the most training epochs per network
     patience: int|None = 3                # early-stopping patience (the study: 5)
-    ratios: tuple = (*STUDY_RATIOS, 0.5)  # shares of filters removed, each in (0, 1): the study's and a deeper cut
+    ratios: tuple = (0.2, 0.5)            # shares of filters removed, each in (0, 1) (the study: `STUDY_RATIOS`)
     criterion: str = 'l1'                 # importance criterion (`rice_prune.prune.CRITERIA`)
     recover: tuple = ('classifier', 'distill')  # recoveries after pruning, each from the same pruned model (`RECOVERIES`)
     recover_epochs: int = 5               # the most epochs of each recovery (early stopping on the validation loss)
