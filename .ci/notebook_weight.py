@@ -3,10 +3,12 @@
     python .ci/notebook_weight.py         # print the sizes; exit 1 if a limit is broken (CI runs this)
     python .ci/notebook_weight.py --slim  # slim the stored outputs, then print the sizes
 
-`--slim` does two things to what running the notebooks stored, and nothing else: it drops the outputs of cells that
-only call `show_doc` (the docs build runs every such cell again and renders what it returns, so the stored copies
-only add weight: a sixth of nbs/), and it re-encodes each PNG figure with a 256-colour palette where that is smaller
-(plots look the same at a third to half of the bytes). Run it after re-running a chapter, then `nbdev_clean`.
+`--slim` does three things to what running the notebooks stored, and nothing else: it drops the outputs of cells
+that only call `show_doc` (the docs build runs every such cell again and renders what it returns, so the stored
+copies only add weight: a sixth of nbs/), it re-encodes each PNG figure with a 256-colour palette where that is
+smaller (plots look the same at a third to half of the bytes), and it drops the `<style scoped>` block pandas puts
+before every table's HTML (three alignment rules, repeated in each table; the site styles its tables itself). Run
+it after re-running a chapter, then `nbdev_clean`.
 """
 import base64, io, json, re, sys
 from pathlib import Path
@@ -29,14 +31,26 @@ def _palette_png(data: str) -> str:
     return base64.b64encode(out.getvalue()).decode() + '\n' if out.tell() < 0.9 * len(png) else data
 
 
+_PANDAS_STYLE = re.compile(r'<style scoped>\s*\.dataframe.*?</style>\n?', re.S)
+
+def _without_pandas_style(html):
+    "A DataFrame's HTML output (a string or a list of lines) without the scoped <style> block pandas prepends."
+    text = ''.join(html) if isinstance(html, list) else html
+    new = _PANDAS_STYLE.sub('', text, count=1)
+    return html if new == text else new.splitlines(True)
+
+
 def slim(path: Path) -> tuple:
-    "Drop `path`'s show_doc outputs and palette-encode its PNG figures: (show_doc cells cleared, figures re-encoded)."
+    "Drop `path`'s show_doc outputs and tables' styles, palette-encode its PNG figures: (cells cleared, outputs slimmed)."
     nb = json.loads(path.read_text(encoding='utf-8'))
     cleared = figures = 0
     for cell in nb['cells']:
         if _show_doc_only(cell) and cell.get('outputs'): cell['outputs'], cleared = [], cleared + 1
         for out in cell.get('outputs', []):
             data = out.get('data', {})
+            if 'text/html' in data:
+                html = _without_pandas_style(data['text/html'])
+                if html is not data['text/html']: data['text/html'], figures = html, figures + 1
             if 'image/png' not in data: continue
             old = ''.join(data['image/png']) if isinstance(data['image/png'], list) else data['image/png']
             new = _palette_png(old)
@@ -50,7 +64,7 @@ def main(argv) -> int:
     if '--slim' in argv:
         for p in notebooks:
             cleared, figures = slim(p)
-            if cleared or figures: print(f"{p.name}: {cleared} show_doc outputs dropped, {figures} figures re-encoded")
+            if cleared or figures: print(f"{p.name}: {cleared} show_doc outputs dropped, {figures} figures or tables slimmed")
     sizes = {p.name: p.stat().st_size for p in notebooks}
     total, heavy = sum(sizes.values()), {n: s for n, s in sizes.items() if s > MAX_NOTEBOOK}
     for name, size in sorted(sizes.items(), key=lambda x: -x[1])[:5]: print(f"{size:>9,} B  {name}")

@@ -127,7 +127,7 @@ def _fmt_ci(acc, low, high) -> str:
 
 def _fmt_drop(drop, low, high) -> str:
     "A drop in points with its paired 95 % interval: '+1.20 [−0.30, +2.70]' (positive: the pruned model is worse)."
-    sign = lambda v: f'{v * 100:+.2f}'.replace('-', '−')
+    sign = lambda v: f'{round(v * 100, 2) + 0.0:+.2f}'.replace('-', '−')  # + 0.0: no '−0.00'
     return '' if pd.isna(drop) else f'{sign(drop)} [{sign(low)}, {sign(high)}]'
 
 def _hardware() -> str:
