@@ -193,8 +193,10 @@ def summarise(store:Store) -> tuple:
                        & (runs.criterion == 'l1')].set_index('seed')
         vs = (paired_difference(np.concatenate([store.correct[control.loc[s, 'key']] for s in seeds]), b)
               if cfg[1] > 0 and all(s in control.index for s in seeds) else None)
-        drops = [(store.correct[base.loc[(cfg[0], s), 'key']].mean() - store.correct[g.set_index('seed').loc[s, 'key']].mean()) * 100
-                 for s in seeds]
+        pruned_acc = lambda s: store.correct[g.set_index('seed').loc[s, 'key']].mean()
+        drops = [(store.correct[base.loc[(cfg[0], s), 'key']].mean() - pruned_acc(s)) * 100 for s in seeds]
+        drops_vs = ([(store.correct[control.loc[s, 'key']].mean() - pruned_acc(s)) * 100 for s in seeds]
+                    if vs is not None else [np.nan])
         rows.append(dict(model=cfg[0], target=cfg[1], criterion=cfg[2], recovery=cfg[3], schedule=cfg[4], seeds=len(seeds),
                          flops_removed=g.flops_reduction.mean() * 100, base_accuracy=a.mean() * 100, accuracy=est.accuracy * 100,
                          accuracy_low=est.low * 100, accuracy_high=est.high * 100, drop=-d.difference * 100,
@@ -202,6 +204,7 @@ def summarise(store:Store) -> tuple:
                          drop_vs_control=np.nan if vs is None else -vs.difference * 100,
                          drop_vs_control_low=np.nan if vs is None else -vs.high * 100,
                          drop_vs_control_high=np.nan if vs is None else -vs.low * 100,
+                         drop_vs_control_min=min(drops_vs), drop_vs_control_max=max(drops_vs),
                          n_pairs=d.n, minutes=g.seconds.sum() / 60))
     table = pd.DataFrame(rows)
     cuts = []
@@ -228,7 +231,9 @@ def compact(table):
                      'recovery': r.recovery, 'seeds': r.seeds,
                      'accuracy % [95 % CI]': f'{r.accuracy:.2f} [{r.accuracy_low:.2f}, {r.accuracy_high:.2f}]',
                      'drop vs trained (points)': ci(r.drop, r.drop_low, r.drop_high),
-                     'drop vs control (points)': ci(r.drop_vs_control, r.drop_vs_control_low, r.drop_vs_control_high)})
+                     'drop vs control (points)': ci(r.drop_vs_control, r.drop_vs_control_low, r.drop_vs_control_high),
+                     'seeds\' drops vs control': ('' if r.seeds < 2 or r.drop_vs_control_min != r.drop_vs_control_min else
+                                                  f'{r.drop_vs_control_min:+.2f} to {r.drop_vs_control_max:+.2f}'.replace('-', '−'))})
     import pandas as pd
     return pd.DataFrame(rows)
 
@@ -240,15 +245,18 @@ def plot(table, path:Path):
     models = list(dict.fromkeys(table.model))
     fig, axes = plt.subplots(1, len(models), figsize=(4.6 * len(models), 3.8), squeeze=False, sharey=True)
     for ax, m in zip(axes.flat, models):
-        g = table[(table.model == m) & (table.schedule == 'one-shot')]
+        g = table[(table.model == m) & (table.schedule == 'one-shot') & (table.target > 0)]
         for (crit, rec), r in g.groupby(['criterion', 'recovery'], sort=False):
-            if crit != 'l1' and len(g[g.criterion == 'l1'].recovery.unique()) > 1 and rec != 'distill': continue
             r = r.sort_values('flops_removed')
-            ax.errorbar(r.flops_removed, r['drop'], yerr=[r['drop'] - r.drop_low, r.drop_high - r['drop']], capsize=2,
-                        fmt='o-' if crit == 'l1' else 's:', label=f'{crit} + {rec}', alpha=0.9 if crit == 'l1' else 0.6)
+            d, lo, hi = r.drop_vs_control, r.drop_vs_control_low, r.drop_vs_control_high
+            ax.errorbar(r.flops_removed, d, yerr=[d - lo, hi - d], capsize=2, fmt='o-' if crit == 'l1' else 's:',
+                        label=f"{crit} + {rec} ({int(r.seeds.max())} seed{'s' * int(r.seeds.max() > 1)})", alpha=0.9 if crit == 'l1' else 0.7)
         ax.axhline(0.5, color='grey', lw=0.8, ls='--'); ax.axhline(0, color='black', lw=0.5)
         ax.set(title=m, xlabel='FLOPs removed (%)'); ax.grid(alpha=0.3)
-    axes[0, 0].set_ylabel('accuracy drop (points; paired 95 % interval)')
+        ax.set_yscale('symlog', linthresh=2)  # the classifier-only collapse (tens of points) beside sub-point drops
+        ticks = [t for t in (-5, -2, -1, 0, 0.5, 1, 2, 5, 10, 20, 50) if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+        ax.set_yticks(ticks, [f'{t:g}' for t in ticks])
+    axes[0, 0].set_ylabel('drop vs control (points; paired 95 % interval)')
     axes[0, -1].legend(fontsize=7)
     fig.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
 
