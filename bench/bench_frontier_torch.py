@@ -114,16 +114,11 @@ def torch_worker(job_path: str):
     import torch_pruning as tp
     from torch import nn
     from importlib.metadata import version
-    from bench_torch_pruning import spec_flops, torch_spec
+    from bench_torch_pruning import spec_flops, torch_spec, worker_protocol
     from timing import Stopwatch
     from torch_twins import twin
 
-    protocol = os.fdopen(os.dup(1), 'w')  # our answers go to the real stdout ...
-    os.dup2(2, 1)                          # ... anything else printed here (libraries) goes to stderr
-    def send(obj): protocol.write(json.dumps(obj) + '\n'); protocol.flush()
-    with open(job_path) as f: job = json.load(f)
-    torch.set_num_threads(job['threads'])
-    torch.set_num_interop_threads(1)
+    send, job = worker_protocol(job_path)
     arrays = np.load(job['data'])
     x = {s: torch.from_numpy(arrays[f'x_{s}']) for s in ('train', 'val', 'test')}  # NCHW float32 in [0, 1]
     y = {s: torch.from_numpy(arrays[f'y_{s}'].argmax(1)) for s in ('train', 'val', 'test')}

@@ -159,6 +159,19 @@ def torch_spec(model, size: int) -> list:
     return spec
 
 
+def worker_protocol(job_path: str) -> tuple:
+    """In a torch worker: `send` (one JSON line to the driver on the real stdout; anything else printed goes to
+    stderr) and the job read from `job_path`, with torch's threads set as the job says."""
+    import torch
+    protocol = os.fdopen(os.dup(1), 'w')  # our answers go to the real stdout ...
+    os.dup2(2, 1)                          # ... anything else printed here (libraries) goes to stderr
+    def send(obj): protocol.write(json.dumps(obj) + '\n'); protocol.flush()
+    with open(job_path) as f: job = json.load(f)
+    torch.set_num_threads(job['threads'])
+    torch.set_num_interop_threads(1)
+    return send, job
+
+
 def torch_worker(job_path: str):
     """The torch side, a long-lived process: build each model in torch with the Keras weights, prune it with
     Torch-Pruning at each ratio and send their sizes; then answer timing requests, one JSON line each way."""
@@ -166,12 +179,7 @@ def torch_worker(job_path: str):
     import torch
     import torch_pruning as tp
     from importlib.metadata import version
-    protocol = os.fdopen(os.dup(1), 'w')  # our answers go to the real stdout ...
-    os.dup2(2, 1)                          # ... anything else printed here (libraries) goes to stderr
-    def send(obj): protocol.write(json.dumps(obj) + '\n'); protocol.flush()
-    with open(job_path) as f: job = json.load(f)
-    torch.set_num_threads(job['threads'])
-    torch.set_num_interop_threads(1)
+    send, job = worker_protocol(job_path)
     weights = np.load(job['weights'])
     size, variants, sizes = job['size'], {}, {}
     for name in job['models']:
