@@ -1,7 +1,8 @@
 """The pruning frontier: test accuracy against FLOPs removed, with error bars, on synthetic rice.
 
 For every network and seed the unpruned network is trained once (the study's recipe: Adam, early stopping on the
-validation loss). It is then pruned to each share of FLOPs removed (--flops; a uniform ratio from
+validation loss; VGG16 and VGG light from random weights, as no ImageNet weights reach these machines: every layer
+trainable, convolutions He-normal, Adam at 1e-4). It is then pruned to each share of FLOPs removed (--flops; a uniform ratio from
 `ratio_for_flops`) with each criterion (--criteria), and each pruned model is recovered each way (--recover) from
 the same starting point at the same budget: at most --recover-epochs epochs, early stopping on the validation loss.
 At --ablation-flops two more schedules, both L1 with the recommended recovery (--best): adaptive layer-wise ratios
@@ -11,6 +12,9 @@ recovery budget split over the steps (`iterative_prune`; the same total epochs).
 Level 0 is the control: the unpruned network given the same recovery (more training with a fresh, decaying learning
 rate can itself raise the accuracy of a network that early stopping ended), so every pruned result is compared
 both with the network as trained and with its control.
+
+A recovery may carry Adam's first learning rate: --recover fine_tune@1e-4 (a network trained at 1e-4, like VGG16
+here, does not survive fine-tuning from the default 1e-3).
 
 --design main (the default) runs every recovery with L1 at every level, and every criterion with --best at
 --ablation-flops; --design full runs the whole criteria x recoveries product at every level.
@@ -42,7 +46,8 @@ def parse_args():
     p.add_argument('--seeds', default='0,1,2', help='comma-separated seeds (initial weights and training order)')
     p.add_argument('--flops', default='0,0.3,0.5,0.7', help='comma-separated shares of FLOPs to remove (0: the unpruned network, recovered: the control)')
     p.add_argument('--criteria', default='l1,taylor,fpgm,random', help='comma-separated criteria')
-    p.add_argument('--recover', default='classifier,fine_tune,distill', help='comma-separated recoveries')
+    p.add_argument('--recover', default='classifier,fine_tune,distill',
+                   help="comma-separated recoveries; 'name@rate' sets Adam's first learning rate, e.g. fine_tune@1e-4")
     p.add_argument('--best', default='distill', help='the recovery the criteria and schedules are compared with')
     p.add_argument('--design', default='main', choices=('main', 'full'), help='main: L1 x recoveries + criteria x best; full: the product')
     p.add_argument('--ablation-flops', type=float, default=0.5, help='FLOPs share of the criteria, adaptive and iterative runs (0: none)')
@@ -98,6 +103,12 @@ class Store:
         self.pd.DataFrame(self.rows).to_csv(self.out/'runs.tmp.csv', index=False)
         (self.out/'runs.tmp.csv').replace(self.out/'runs.csv')
         self.done.add(row['key'])
+
+
+def recovery_and_rate(recovery:str) -> tuple:
+    "'fine_tune@1e-4' -> ('fine_tune', {'learning_rate': 1e-4}); a plain name keeps the recovery's default rate."
+    name, _, rate = recovery.partition('@')
+    return name, ({'learning_rate': float(rate)} if rate else {})
 
 
 def from_scratch(name:str, data):
@@ -173,8 +184,9 @@ def run_all(args, store:Store):
                 ratios[run['model'], run['target']] = ratio_for_flops(base, run['target'])
             ratio, epochs = ratios[run['model'], run['target']], args.recover_epochs
             if run['schedule'] == 'iterative':
-                pruned, table = iterative_prune(base, data, ratio, steps=args.steps, recover=run['recovery'],
-                                                epochs=max(1, epochs // args.steps), criterion=run['criterion'], progress=False)
+                name, lr = recovery_and_rate(run['recovery'])
+                pruned, table = iterative_prune(base, data, ratio, steps=args.steps, recover=name, criterion=run['criterion'],
+                                                epochs=max(1, epochs // args.steps), progress=False, **lr)
                 acc_pruned, epochs_run = float('nan'), int(table.recovery_epochs.sum())
             else:
                 if run['schedule'] == 'adaptive':
@@ -186,7 +198,8 @@ def run_all(args, store:Store):
                     pruned = prune_filters(base, ratio, run['criterion'], data_for(run['criterion']))
                 acc_pruned = correct(pruned).mean()
                 keras.utils.set_random_seed(run['seed'])
-                result = get_recovery(run['recovery'], teacher=base)(pruned, data, epochs=epochs, progress=False)
+                name, lr = recovery_and_rate(run['recovery'])
+                result = get_recovery(name, teacher=base)(pruned, data, epochs=epochs, progress=False, **lr)
                 epochs_run = result.epochs
             c = correct(pruned)
         flops = count_flops(pruned)
