@@ -105,6 +105,14 @@ class Store:
         self.done.add(row['key'])
 
 
+FROM_SCRATCH = ('vgg16', 'vgg_light')  # no ImageNet weights here: built to learn from random weights (`from_scratch`)
+
+
+def signed(v:float) -> str:
+    "A signed number to two decimals with a real minus sign ('+0.09', '−0.34'; never '−0.00')."
+    return f'{round(v, 2) + 0.0:+.2f}'.replace('-', '−')
+
+
 def recovery_and_rate(recovery:str) -> tuple:
     "'fine_tune@1e-4' -> ('fine_tune', {'learning_rate': 1e-4}); a plain name keeps the recovery's default rate."
     name, _, rate = recovery.partition('@')
@@ -158,9 +166,9 @@ def run_all(args, store:Store):
         if path.exists(): model = keras.models.load_model(path, compile=False)
         else:
             keras.utils.set_random_seed(seed)
-            if name in ('vgg16', 'vgg_light'): model = from_scratch(name, data)
+            if name in FROM_SCRATCH: model = from_scratch(name, data)
             else: model = build_model(name, input_shape=data.input_shape, num_classes=data.num_classes)
-            patience = 5 if name in ('vgg16', 'vgg_light') else 3  # VGG from scratch at 1e-4 starts slowly
+            patience = 5 if name in FROM_SCRATCH else 3  # VGG from scratch at 1e-4 starts slowly
             with Stopwatch() as sw: result = train(model, data, epochs=args.epochs, patience=patience, progress=True)
             model = result.model
             path.parent.mkdir(parents=True, exist_ok=True); model.save(path)
@@ -183,8 +191,8 @@ def run_all(args, store:Store):
             if (run['model'], run['target']) not in ratios:
                 ratios[run['model'], run['target']] = ratio_for_flops(base, run['target'])
             ratio, epochs = ratios[run['model'], run['target']], args.recover_epochs
+            name, lr = recovery_and_rate(run['recovery'])
             if run['schedule'] == 'iterative':
-                name, lr = recovery_and_rate(run['recovery'])
                 pruned, table = iterative_prune(base, data, ratio, steps=args.steps, recover=name, criterion=run['criterion'],
                                                 epochs=max(1, epochs // args.steps), progress=False, **lr)
                 acc_pruned, epochs_run = float('nan'), int(table.recovery_epochs.sum())
@@ -198,7 +206,6 @@ def run_all(args, store:Store):
                     pruned = prune_filters(base, ratio, run['criterion'], data_for(run['criterion']))
                 acc_pruned = correct(pruned).mean()
                 keras.utils.set_random_seed(run['seed'])
-                name, lr = recovery_and_rate(run['recovery'])
                 result = get_recovery(name, teacher=base)(pruned, data, epochs=epochs, progress=False, **lr)
                 epochs_run = result.epochs
             c = correct(pruned)
@@ -255,8 +262,7 @@ def summarise(store:Store) -> tuple:
 
 def compact(table):
     "The README's view: one row per configuration, accuracy and both drops with their intervals, as text."
-    pm = lambda v: f'{round(v, 2) + 0.0:+.2f}'.replace('-', '−')  # + 0.0: no '−0.00'
-    ci = lambda v, lo, hi: '' if v != v else f'{pm(v)} [{pm(lo)}, {pm(hi)}]'
+    ci = lambda v, lo, hi: '' if v != v else f'{signed(v)} [{signed(lo)}, {signed(hi)}]'
     rows = []
     for r in table.sort_values(['model', 'schedule', 'target', 'criterion', 'recovery'], kind='stable').itertuples():
         rows.append({'model': r.model, 'FLOPs removed': f'{r.flops_removed:.0f} %',
@@ -266,7 +272,7 @@ def compact(table):
                      'drop vs trained (points)': ci(r.drop, r.drop_low, r.drop_high),
                      'drop vs control (points)': ci(r.drop_vs_control, r.drop_vs_control_low, r.drop_vs_control_high),
                      'seeds\' drops vs control': ('' if r.seeds < 2 or r.drop_vs_control_min != r.drop_vs_control_min else
-                                                  f'{pm(r.drop_vs_control_min)} to {pm(r.drop_vs_control_max)}')})
+                                                  f'{signed(r.drop_vs_control_min)} to {signed(r.drop_vs_control_max)}')})
     import pandas as pd
     return pd.DataFrame(rows)
 

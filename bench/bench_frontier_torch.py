@@ -377,9 +377,9 @@ def machine() -> str:
 def anchor(store, frontier, args, details: dict, minutes: float) -> str:
     "anchor.md: the twin checks, and each criterion's rice_prune vs Torch-Pruning comparison, paired on the same images."
     import pandas as pd
-    from bench_frontier import markdown_table
+    from bench_frontier import markdown_table, signed
     from rice_prune.intervals import accuracy_estimate, paired_difference
-    pm = lambda v: '' if v != v else f'{round(v, 2) + 0.0:+.2f}'.replace('-', '−')
+    pm = lambda v: '' if v != v else signed(v)
     ci = lambda d, sign=1: (f'{pm(sign * d.difference * 100)} [{pm(min(sign * d.low, sign * d.high) * 100)}, '
                             f'{pm(max(sign * d.low, sign * d.high) * 100)}]')
     runs = pd.DataFrame(store.rows)
@@ -396,15 +396,15 @@ def anchor(store, frontier, args, details: dict, minutes: float) -> str:
 
     rows, diffs = [], []
     tp_runs = runs[runs.schedule == SCHEDULE]
+    frontier_rows = {r['key']: r for r in frontier.rows}
+    control_key = lambda s: key(s, 0.0, 'l1', RECOVERY, 'one-shot')
     for (target, crit), g in tp_runs.groupby(['target', 'criterion'], sort=True):
         name = crit.removeprefix('tp_')
         rice = TP_CRITERIA.get(name, name)  # the rice_prune criterion it is compared with
         rice_key = lambda s: key(s, target, rice, RECOVERY, 'one-shot')
-        control_key = lambda s: key(s, 0.0, 'l1', RECOVERY, 'one-shot')
         tp = g.set_index('seed')
         all_seeds = sorted(s for s in tp.index if get(frontier, base_key(s)) is not None)
         paired = [s for s in all_seeds if get(frontier, rice_key(s)) is not None]
-        frontier_rows = {r['key']: r for r in frontier.rows}
 
         def row(library, seeds, keys, flops):
             if not seeds: return
