@@ -60,6 +60,8 @@ def parse_args():
     p.add_argument('--recover-epochs', type=int, default=10, help='the most epochs of every recovery (the equal budget)')
     p.add_argument('--threads', type=int, default=2, help='TensorFlow threads')
     p.add_argument('--out-dir', default='bench/results/frontier')
+    p.add_argument('--redo', default='', help="comma-separated keys of runs.csv to run again (replacing their rows), "
+                   "e.g. after a change to a recovery; the other options then only set the budget")
     p.add_argument('--summary-only', action='store_true', help="don't run anything: summarise runs.csv")
     return p.parse_args()
 
@@ -83,6 +85,16 @@ def plan(args) -> list:
 
 
 def key(run:dict) -> str: return '{model}|{seed}|{target:g}|{criterion}|{recovery}|{schedule}'.format(**run)
+
+
+def run_of(k:str) -> dict:
+    "The run a key names (the inverse of `key`)."
+    try:
+        model, seed, target, criterion, recovery, schedule = k.split('|')
+        if schedule not in ('one-shot', 'adaptive', 'iterative'): raise ValueError(f'unknown schedule {schedule!r}')
+        return dict(model=model, seed=int(seed), target=float(target), criterion=criterion, recovery=recovery, schedule=schedule)
+    except ValueError as e:
+        raise SystemExit(f"--redo: {k!r} is not a run key 'model|seed|target|criterion|recovery|schedule' ({e})")
 
 
 class Store:
@@ -182,8 +194,9 @@ def run_all(args, store:Store):
                            n_test=len(c), epochs=0, seconds=0.0), c)
         return model
 
-    todo = [r for r in plan(args) if key(r) not in store.done]
-    print(f"{len(todo)} runs to do ({len(store.done)} done before)")
+    redo = [run_of(k) for k in args.redo.split(',') if k]
+    todo = redo or [r for r in plan(args) if key(r) not in store.done]
+    print(f"{len(todo)} runs to do ({len(store.done)} done before{', some to be redone' if redo else ''})")
     for run in tqdm(todo, desc='frontier', unit='run'):
         base = base_model(run['model'], run['seed'])
         with Stopwatch() as sw:

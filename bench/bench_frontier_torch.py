@@ -25,8 +25,8 @@ by image, on the same 3,000 test images. For each seed (--seeds) the study's CNN
   learning rate set per batch along a half cosine to 0 over --recover-epochs epochs (constant through the first
   epoch, as Keras doesn't know the length of the tf.data pipeline until it has gone through it once), the
   cross-entropy of the logits (Keras computes it from the logits under the softmax, too), batches of 32 in an order
-  shuffled every epoch from the seed, early stopping on the validation loss (min_delta 0.001, patience 3) and the
-  best epoch's weights restored -- Keras' EarlyStopping logic, line for line;
+  shuffled every epoch from the seed, early stopping on the validation loss (min_delta 0.001, patience 3, watching
+  the cosine's second half only) and the best epoch's weights restored -- Keras' EarlyStopping logic, line for line;
 - it is tested on the 3,000 test images: per-image correctness, accuracy right after pruning, epochs, seconds.
 
 What still differs from the Keras runs, and can't be made equal: the order of the training images (Keras' comes
@@ -160,7 +160,8 @@ def torch_worker(job_path: str):
 
     def recover(model, seed, epochs):
         """rice_prune's fine_tune in PyTorch: Adam, cosine learning rate per batch, categorical cross-entropy,
-        Keras' EarlyStopping(monitor='val_loss', min_delta, patience, restore_best_weights=True)."""
+        Keras' EarlyStopping(monitor='val_loss', min_delta, patience, restore_best_weights=True,
+        start_from_epoch=epochs // 2)."""
         optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(0.9, 0.999), eps=1e-7)  # Keras' defaults
         order = torch.Generator().manual_seed(seed)
         n = len(x['train'])
@@ -187,7 +188,8 @@ def torch_worker(job_path: str):
                 val_loss = sum(float(F.cross_entropy(logits(model, x['val'][i:i + BATCH]), y['val'][i:i + BATCH],
                                                      reduction='sum')) for i in range(0, len(x['val']), BATCH)) / len(x['val'])
             history.append(dict(loss=total / n, val_loss=val_loss, seconds=sw.wall))
-            # keras.callbacks.EarlyStopping.on_epoch_end, restore_best_weights=True
+            # keras.callbacks.EarlyStopping.on_epoch_end, restore_best_weights=True, start_from_epoch=epochs // 2
+            if epoch < epochs // 2: continue
             if best_state is None: best_state, best_epoch = copy.deepcopy(model.state_dict()), epoch
             wait += 1
             if best is None or val_loss - MIN_DELTA < best:
@@ -461,7 +463,7 @@ def anchor(store, frontier, args, details: dict, minutes: float) -> str:
             f"PyTorch {versions.get('torch', '?')}, Torch-Pruning {versions.get('torch_pruning', '?')}.\n\n"
             f"Torch-Pruning's MetaPruner (layer-wise at rice_prune's uniform ratio from `ratio_for_flops`, every Linear's "
             f"units kept) on the PyTorch twin of the frontier's trained CNN, recovered like rice_prune's `fine_tune` "
-            f"(Adam 1e-3, cosine per batch, early stopping on val_loss, at most "
+            f"(Adam 1e-3, cosine per batch, early stopping on val_loss in the cosine's second half, at most "
             f"{' / '.join(map(str, budgets)) or '?'} epoch(s); the frontier's Keras runs: at most its --recover-epochs), tested on the same 3,000 images as the Keras runs of {args.frontier_dir}. "
             f"Drops: unpruned − pruned in points, Newcombe's paired 95 % interval pooled over the seeds' image pairs; "
             f"'control': the unpruned Keras CNN given the same fine_tune recovery.\n\n"

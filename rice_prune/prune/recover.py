@@ -141,7 +141,8 @@ def _spec_batch(ds) -> tuple|None:
 def _fit(model, data, epochs, learning_rate, patience, progress, callbacks, fit_kwargs, schedule='plateau',
          trainer=None, loss='categorical_crossentropy') -> RecoveryResult:
     """Compile `trainer` (default: `model` itself; `distill` passes a `Distiller`) with Adam, `loss` and accuracy, and
-    fit it with early stopping on val_loss that restores the best epoch; the learning rate follows `schedule`."""
+    fit it with early stopping on val_loss that restores the best epoch (with 'cosine': the best of the schedule's second
+    half); the learning rate follows `schedule`."""
     train_ds, val_ds = _check_fit(data, epochs, learning_rate, patience, schedule)
     trainer = model if trainer is None else trainer
     trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss,
@@ -149,8 +150,11 @@ def _fit(model, data, epochs, learning_rate, patience, progress, callbacks, fit_
     batch = _spec_batch(train_ds)
     if batch is not None: build_for_fit(trainer, batch)  # one trace of the training step instead of two
     times = _EpochTimes()
+    # a cosine's first half runs at high rates, where the validation loss is noisy and seldom at its best; stopping
+    # there forfeits the annealing that does the recovering (measured: bench_frontier), so only the second half counts
     stop = keras.callbacks.EarlyStopping(monitor='val_loss', min_delta=0.001, restore_best_weights=True,
-                                         patience=epochs + 1 if patience is None else patience)
+                                         patience=epochs + 1 if patience is None else patience,
+                                         start_from_epoch=epochs // 2 if schedule == 'cosine' else 0)
     ours = [times, stop]
     if schedule == 'plateau':
         ours.append(keras.callbacks.ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=3, min_delta=0.001, min_lr=1e-5))
@@ -187,7 +191,7 @@ def fine_tune(model:keras.Model, # a (pruned) classifier; trained in place
               data, # a `RiceData`, or a pair (train_dataset, validation_dataset)
               epochs:int=10, # the most epochs to train (a 'cosine' schedule spans exactly these)
               learning_rate:float=1e-3, # Adam's (first) learning rate
-              patience:int|None=3, # early stopping patience (the best epoch's weights are restored); None: never stop
+              patience:int|None=3, # early stopping patience, counted from the second half of a 'cosine' schedule (the best epoch's weights are restored); None: never stop
               progress:bool=True, # show a progress bar over epochs (tqdm's Keras callback)
               callbacks:list|None=None, # more Keras callbacks
               schedule:str='cosine', # 'cosine' (decay to 0 over `epochs`), 'plateau' (halve after 3 flat epochs) or 'constant'
@@ -284,7 +288,7 @@ def distill(student:keras.Model, # the (pruned) classifier to recover, ending in
             temperature:float=3.0, # softmax temperature T of `LogitsDistillation` (> 0; higher: softer targets)
             alpha:float=0.9, # weight of the label loss in [0, 1] (the Distiller's `student_loss_weight`); 1 − alpha: the teacher's (chosen by measurement)
             learning_rate:float=1e-3, # Adam's (first) learning rate
-            patience:int|None=3, # early stopping patience (the best epoch's weights are restored); None: never stop
+            patience:int|None=3, # early stopping patience, counted from the second half of a 'cosine' schedule (the best epoch's weights are restored); None: never stop
             features:list|None=None, # (teacher_layer, student_layer) pairs of equal output shapes for `FeatureDistillation` (MSE)
             progress:bool=True, # show a progress bar over epochs (tqdm's Keras callback)
             callbacks:list|None=None, # more Keras callbacks
