@@ -194,9 +194,8 @@ def run_all(args, store:Store):
                            n_test=len(c), epochs=0, seconds=0.0), c)
         return model
 
-    redo = [run_of(k) for k in args.redo.split(',') if k]
-    todo = redo or [r for r in plan(args) if key(r) not in store.done]
-    print(f"{len(todo)} runs to do ({len(store.done)} done before{', some to be redone' if redo else ''})")
+    todo = args.redo or [r for r in plan(args) if key(r) not in store.done]
+    print(f"{len(todo)} runs to do ({len(store.done)} done before{', some to be redone' if args.redo else ''})")
     for run in tqdm(todo, desc='frontier', unit='run'):
         base = base_model(run['model'], run['seed'])
         with Stopwatch() as sw:
@@ -323,6 +322,7 @@ def markdown_table(df) -> str:
 
 def main():
     args = parse_args()
+    args.redo = [run_of(k) for k in args.redo.split(',') if k]  # a bad key fails here, before any data is loaded
     pin_tf_threads(args.threads)
     out = Path(args.out_dir)
     store = Store(out)
