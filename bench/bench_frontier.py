@@ -63,7 +63,12 @@ def parse_args():
     p.add_argument('--redo', default='', help="comma-separated keys of runs.csv to run again (replacing their rows), "
                    "e.g. after a change to a recovery; the other options then only set the budget")
     p.add_argument('--summary-only', action='store_true', help="don't run anything: summarise runs.csv")
-    return p.parse_args()
+    args = p.parse_args()
+    args.redo = [run_of(k) for k in args.redo.split(',') if k]  # a bad key fails here, before any data is loaded
+    return args
+
+
+SCHEDULES = ('one-shot', 'adaptive', 'iterative')  # how a run reaches its FLOPs target
 
 
 def plan(args) -> list:
@@ -78,7 +83,7 @@ def plan(args) -> list:
                         if args.design == 'full' or crit == 'l1' or (rec == args.best and target == args.ablation_flops):
                             runs.append(dict(model=model, seed=seed, target=target, criterion=crit, recovery=rec, schedule='one-shot'))
             if args.ablation_flops:
-                for schedule in ('adaptive', 'iterative'):
+                for schedule in SCHEDULES[1:]:
                     runs.append(dict(model=model, seed=seed, target=args.ablation_flops, criterion='l1', recovery=args.best,
                                      schedule=schedule))
     return runs
@@ -91,7 +96,7 @@ def run_of(k:str) -> dict:
     "The run a key names (the inverse of `key`)."
     try:
         model, seed, target, criterion, recovery, schedule = k.split('|')
-        if schedule not in ('one-shot', 'adaptive', 'iterative'): raise ValueError(f'unknown schedule {schedule!r}')
+        if schedule not in SCHEDULES: raise ValueError(f'unknown schedule {schedule!r}')
         return dict(model=model, seed=int(seed), target=float(target), criterion=criterion, recovery=recovery, schedule=schedule)
     except ValueError as e:
         raise SystemExit(f"--redo: {k!r} is not a run key 'model|seed|target|criterion|recovery|schedule' ({e})")
@@ -322,7 +327,6 @@ def markdown_table(df) -> str:
 
 def main():
     args = parse_args()
-    args.redo = [run_of(k) for k in args.redo.split(',') if k]  # a bad key fails here, before any data is loaded
     pin_tf_threads(args.threads)
     out = Path(args.out_dir)
     store = Store(out)
