@@ -37,7 +37,7 @@ Usage: python bench/bench_frontier.py [--models cnn,googlenet_light,vgg16] [--se
 import argparse, json, time
 from pathlib import Path
 
-from timing import Stopwatch, pin_tf_threads
+from timing import Stopwatch, markdown_table, pin_tf_threads
 
 
 def parse_args():
@@ -315,14 +315,6 @@ def plot(table, path:Path):
     axes[0, 0].set_ylabel('drop vs control (points; paired 95 % interval)')
     axes[0, -1].legend(fontsize=7)
     fig.tight_layout(); fig.savefig(path, dpi=80); plt.close(fig)
-
-
-def markdown_table(df) -> str:
-    "A pipe table of `df` (numbers to two decimals), without pulling in tabulate."
-    cell = lambda v: '' if v is None or v != v else f'{round(v, 2) + 0.0:,.2f}' if isinstance(v, float) else str(v)
-    lines = ['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|' * len(df.columns)]
-    lines += ['| ' + ' | '.join(cell(v) for v in row) + ' |' for row in df.itertuples(index=False)]
-    return '\n'.join(lines)
 
 
 def main():

@@ -379,7 +379,8 @@ def machine() -> str:
 def anchor(store, frontier, args, details: dict, minutes: float) -> str:
     "anchor.md: the twin checks, and each criterion's rice_prune vs Torch-Pruning comparison, paired on the same images."
     import pandas as pd
-    from bench_frontier import markdown_table, signed
+    from bench_frontier import signed
+    from timing import markdown_table
     from rice_prune.intervals import accuracy_estimate, paired_difference
     pm = lambda v: '' if v != v else signed(v)
     ci = lambda d, sign=1: (f'{pm(sign * d.difference * 100)} [{pm(min(sign * d.low, sign * d.high) * 100)}, '

@@ -11,6 +11,7 @@
                                        # median, q3, max, IQR; .spread(): half the range over the median
     stat(seconds, 'min'), spread(seconds), summary(seconds)     # the same for a plain list of seconds
     print_table(ratio_table(runs, baseline='a', clock='cpu'))   # min/median/max/IQR in ms and median ratios
+    markdown_table(df)                 # a DataFrame as a pipe table for a results file (no tabulate needed)
 
 CPU time (`time.process_time`: every thread of this process) is what a shared machine disturbs least: other
 processes preempting us add wall time, not CPU time. Wall time (`time.perf_counter`) is what a user waits.
@@ -169,6 +170,14 @@ def print_table(table, floats='{:.2f}'.format, **options):
     import pandas as pd
     settings = {'display.width': 250, 'display.max_columns': 50, 'display.float_format': floats, **options}
     with pd.option_context(*[x for kv in settings.items() for x in kv]): print(table)
+
+
+def markdown_table(df) -> str:
+    "A pipe table of `df` (numbers to two decimals), without pulling in tabulate."
+    cell = lambda v: '' if v is None or v != v else f'{round(v, 2) + 0.0:,.2f}' if isinstance(v, float) else str(v)
+    lines = ['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|' * len(df.columns)]
+    lines += ['| ' + ' | '.join(cell(v) for v in row) + ' |' for row in df.itertuples(index=False)]
+    return '\n'.join(lines)
 
 
 def pin_tf_threads(threads: int, log_level: str = '2'):

@@ -185,7 +185,8 @@ def make_pipeline(files:list,                 # image files
         return img, label
     def finish(images, labels):
         return (images if source_size is None else resize(images)), tf.one_hot(labels, num_classes)
-    paths = tf.constant([str(f) for f in files], dtype=tf.string, shape=[n])  # typed even when empty
+    # the names' bytes as the file system has them: a name that is not UTF-8 opens like any other
+    paths = tf.constant([os.fsencode(f) for f in files], dtype=tf.string, shape=[n])  # typed even when empty
     ds = tf.data.Dataset.from_tensor_slices((paths, np.asarray(labels, np.int32).reshape(n)))
     if shuffle and not cache: ds = ds.shuffle(max(n, 1), seed=seed, reshuffle_each_iteration=True)
     ds = ds.map(load, num_parallel_calls=AUTOTUNE)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_tracking.ipynb #8b72bd05
 from __future__ import annotations
-import ast, contextlib, functools, io, json, math, platform, sqlite3, time, uuid
+import ast, contextlib, functools, io, itertools, json, math, platform, shutil, sqlite3, time, uuid, warnings
 from fastcore.basics import patch
 from datetime import datetime, timezone
 from importlib import metadata
@@ -17,14 +17,20 @@ from .synthetic import MANIFEST_NAME
 from .train import TimeHistory, plot_history
 
 # %% auto #0
-__all__ = ['DEFAULT_DB_PATH', 'SCHEMA_VERSION', 'RUN_COLUMNS', 'JSON_COLUMNS', 'EPOCH_COLUMNS', 'COMPARISON_COLUMNS', 'ALL',
-           'MISSING', 'ExperimentDBError', 'connect', 'describe_dataset', 'save_training_log_to_sqlite', 'load_runs',
-           'load_epochs', 'SQLiteLogger', 'comparison_table', 'plot_cost_vs_errors', 'plot_summary',
-           'ExperimentDashboard']
+__all__ = ['DEFAULT_DB_PATH', 'SCHEMA_VERSION', 'APPLICATION_ID', 'STUDY_LAYOUTS', 'RUN_COLUMNS', 'JSON_COLUMNS', 'EPOCH_COLUMNS',
+           'COMPARISON_COLUMNS', 'ALL', 'MISSING', 'ExperimentDBError', 'connect', 'describe_dataset',
+           'save_training_log_to_sqlite', 'load_runs', 'load_epochs', 'SQLiteLogger', 'comparison_table',
+           'plot_cost_vs_errors', 'plot_summary', 'ExperimentDashboard']
 
 # %% ../nbs/12_tracking.ipynb #3153a0f7
 DEFAULT_DB_PATH = 'logs/experiments.db'
 SCHEMA_VERSION = 1   # PRAGMA user_version of a database in this layout; 0 = the study's plain table (or a new file)
+APPLICATION_ID = 0x72707275  # PRAGMA application_id ('rpru') of the databases rice_prune creates (0 in those made before it was set)
+STUDY_LAYOUTS = {    # training_logs tables of the study's code (version 0) that rice_prune migrates: column -> declared type
+    "the study's notebook": {'id': 'INTEGER', 'model': 'TEXT', 'epoch_times': 'TEXT', 'created_at': 'TIMESTAMP'},
+    "the study's README": {'id': 'INTEGER', 'model_name': 'TEXT', 'pruning_ratio': 'REAL', 'test_accuracy': 'REAL',
+                           'epoch_times': 'TEXT', 'timestamp': 'TEXT'},
+}
 
 RUN_COLUMNS = {      # training_logs: column -> SQL type
     'id': 'INTEGER PRIMARY KEY AUTOINCREMENT',
@@ -65,15 +71,49 @@ class ExperimentDBError(RuntimeError):
 
 _SQLITE_MAGIC = b'SQLite format 3\x00'
 
-def _check_header(path:Path):
-    "Refuse a file that exists, is not empty and does not start with SQLite's magic header."
+def _check_header(path:Path) -> bool:
+    "True for an existing SQLite file, False for a new database (missing or empty); refuse anything else."
     if path.is_dir(): raise ExperimentDBError(f"{path} is a folder, not an SQLite database file")
     try:
         with open(path, 'rb') as f: head = f.read(16)
-    except FileNotFoundError: return
-    if head and head != _SQLITE_MAGIC:  # empty: a new database
+    except FileNotFoundError: return False
+    if head and head != _SQLITE_MAGIC:
         raise ExperimentDBError(f"{path} is not an SQLite database (it starts with {head[:16]!r}); it was left "
                                 "untouched. Pass another db_path, or move the file away.")
+    return bool(head)
+
+def _tables(con) -> dict:
+    "Every table of the database but SQLite's own: name -> {column: declared type}."
+    names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")]
+    return {t: {c: (typ or '').upper() for c, typ in con.execute('SELECT name, type FROM pragma_table_info(?)', (t,))}
+            for t in names}
+
+def _layout(con, path:Path) -> str:
+    """What the database holds: 'new' (nothing), 'ours' (rice_prune's tables), 'study' (only the study's table, in a
+    layout of `STUDY_LAYOUTS`); anything else is another application's database and raises `ExperimentDBError`."""
+    version, app = (con.execute(f'PRAGMA {p}').fetchone()[0] for p in ('user_version', 'application_id'))
+    tables = _tables(con)
+    if app == APPLICATION_ID and version > SCHEMA_VERSION:
+        raise ExperimentDBError(f"{path} has schema version {version}, newer than this rice_prune's "
+                                f"({SCHEMA_VERSION}): update rice_prune to write to it.")
+    ours = all(list(tables.get(t, {})) == list(cols) for t, cols in (('training_logs', RUN_COLUMNS), ('epoch_logs', EPOCH_COLUMNS)))
+    if app not in (0, APPLICATION_ID): problem = f"its application_id is {app:#x}, not rice_prune's ({APPLICATION_ID:#x})"
+    elif version == SCHEMA_VERSION and ours: return 'ours'
+    elif version == 0 and not tables: return 'new'
+    elif version == 0 and set(tables) == {'training_logs'} and tables['training_logs'] in STUDY_LAYOUTS.values(): return 'study'
+    elif version != 0: problem = f"its user_version is {version} and its tables are not rice_prune's ({_describe(tables)})"
+    elif 'training_logs' in tables and tables['training_logs'] in STUDY_LAYOUTS.values():
+        problem = (f"beside the study's training_logs it holds other tables ({', '.join(t for t in tables if t != 'training_logs')}); "
+                   "rice_prune migrates only a database that holds the study's table alone")
+    elif 'training_logs' in tables:
+        problem = (f"its table training_logs ({_columns(tables['training_logs'])}) is in none of the study's layouts "
+                   f"({'; '.join(f'{k}: {_columns(v)}' for k, v in STUDY_LAYOUTS.items())})")
+    else: problem = f"it holds other tables ({_describe(tables)}) and no training_logs"
+    raise ExperimentDBError(f"{path} is not an experiment log rice_prune may write to or migrate: {problem}. It was left "
+                            "untouched; pass another db_path (a file that does not exist yet is created).")
+
+def _columns(cols:dict) -> str: return ', '.join(f'{c} {t}'.strip() for c, t in cols.items())
+def _describe(tables:dict) -> str: return '; '.join(f'{t}: {_columns(c)}' for t, c in tables.items()) or 'no tables'
 
 def _retry_locked(fn, timeout:float):
     "Call `fn`, retrying while SQLite reports the database locked (it does so for a few operations despite the busy timeout)."
@@ -83,29 +123,6 @@ def _retry_locked(fn, timeout:float):
         except sqlite3.OperationalError as e:
             if 'locked' not in str(e) and 'busy' not in str(e) or time.monotonic() > deadline: raise
             time.sleep(0.01 + 0.04 * np.random.random())
-
-def connect(db_path:str|Path=DEFAULT_DB_PATH, # the SQLite file (created with its folder if missing, unless `create=False`)
-            create:bool=True,                  # create the file if it does not exist
-            timeout:float=60.0,                # seconds a writer waits for another one to finish
-           ) -> sqlite3.Connection:            # in autocommit mode: write inside `BEGIN IMMEDIATE` ... `COMMIT`
-    "Open (or create) an experiment database: checked, in WAL mode, with a busy timeout, schema up to date."
-    path = Path(db_path).expanduser()
-    _check_header(path)
-    if not path.exists():
-        if not create: raise FileNotFoundError(f"No experiment database at {path}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
-    try:
-        con.execute(f'PRAGMA busy_timeout = {int(timeout * 1000)}')
-        try: con.execute('SELECT name, sql FROM sqlite_master').fetchall()  # reads the header and the whole schema
-        except sqlite3.DatabaseError as e:
-            raise ExperimentDBError(f"{path} is not a readable SQLite database ({e}); it was left untouched.") from e
-        _retry_locked(lambda: con.execute('PRAGMA journal_mode = WAL').fetchone(), timeout)
-        con.execute('PRAGMA synchronous = NORMAL')  # WAL: a commit survives the process dying; only an OS crash may lose the last ones
-        _ensure_schema(con, path, timeout)
-    except BaseException:
-        con.close(); raise
-    return con
 
 # %% ../nbs/12_tracking.ipynb #e1ec77c1
 def _utc_now() -> str: return datetime.now(timezone.utc).isoformat(timespec='milliseconds')
@@ -171,19 +188,86 @@ def _write_transaction(con, timeout:float):
         con.execute('ROLLBACK'); raise
     con.execute('COMMIT')
 
+def _copy_aside(path:Path, timeout:float) -> Path:
+    "Copy the database at `path` to a new file beside it (`<name>.v0-backup.db`, numbered if taken)."
+    backup = path.with_name(f'{path.stem}.v0-backup{path.suffix or ".db"}')
+    for i in itertools.count(1):
+        if not backup.exists(): break
+        backup = path.with_name(f'{path.stem}.v0-backup-{i}{path.suffix or ".db"}')
+    if not _in_wal_mode(path):   # the write lock we hold keeps the file as it is: a byte-for-byte copy
+        shutil.copy2(path, backup); return backup
+    # WAL: pages may still be in the -wal file, so SQLite copies; from a second connection, as its backup waits
+    # forever on one that holds the write lock
+    source, dest = _readonly_connection(path, timeout), sqlite3.connect(str(backup))
+    try: source.backup(dest)
+    finally: source.close(); dest.close()
+    return backup
+
 def _ensure_schema(con, path:Path, timeout:float):
-    version = con.execute('PRAGMA user_version').fetchone()[0]
-    if version == SCHEMA_VERSION: return
-    if version > SCHEMA_VERSION:
-        raise ExperimentDBError(f"{path} has schema version {version}, newer than this rice_prune's "
-                                f"({SCHEMA_VERSION}): update rice_prune to write to it.")
+    "Create the tables of a new database, or migrate the study's (after copying it aside); leave rice_prune's alone."
+    if _layout(con, path) == 'ours': return
     with _write_transaction(con, timeout):
-        version = con.execute('PRAGMA user_version').fetchone()[0]  # another process may have done it meanwhile
-        if version < SCHEMA_VERSION:
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if 'training_logs' in tables: _migrate_study_table(con)
-            for sql in _create_tables_sql(): con.execute(sql)   # whatever is missing
-            con.execute(f'PRAGMA user_version = {SCHEMA_VERSION}')
+        layout = _layout(con, path)   # again, under the write lock: another process may have done it meanwhile
+        if layout == 'study':
+            backup = _copy_aside(path, timeout)
+            _migrate_study_table(con)
+            warnings.warn(f"{path}: the study's training_logs table was migrated to rice_prune's layout; "
+                          f"the file as it was is kept at {backup}", stacklevel=4)
+        if layout != 'ours':
+            for sql in _create_tables_sql(): con.execute(sql)
+            con.execute(f'PRAGMA user_version = {SCHEMA_VERSION}'); con.execute(f'PRAGMA application_id = {APPLICATION_ID}')
+
+def _in_wal_mode(path:Path) -> bool:
+    with open(path, 'rb') as f: return f.read(20)[18:19] == b'\x02'  # the header's write version: 1 rollback journal, 2 WAL
+
+def _readonly_connection(path:Path, timeout:float) -> sqlite3.Connection:
+    "A connection that cannot write to `path` (SQLite's `mode=ro`), and leaves no file beside it."
+    # a WAL database with no -wal file has no writer and no pages outside the file: `immutable` reads it without
+    # the -wal and -shm files a reader would otherwise create (and, being read-only, leave behind)
+    immutable = _in_wal_mode(path) and not path.with_name(path.name + '-wal').exists()
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'&immutable=1' if immutable else ''}", uri=True,
+                           timeout=timeout, isolation_level=None, check_same_thread=False)
+
+def _open_readonly(path:Path, timeout:float) -> sqlite3.Connection:
+    "A read-only view of the log at `path`: the file itself, or, for the study's table or an empty file, a migrated copy in memory."
+    con = _readonly_connection(path, timeout) if path.stat().st_size else None
+    try:
+        layout = _layout(con, path) if con else 'new'
+        if layout == 'ours': return con
+        memory = sqlite3.connect(':memory:', isolation_level=None, check_same_thread=False)
+        if layout == 'study': con.backup(memory); _migrate_study_table(memory)
+        for sql in _create_tables_sql(): memory.execute(sql)
+    except BaseException:
+        if con: con.close()
+        raise
+    if con: con.close()
+    return memory
+
+def connect(db_path:str|Path=DEFAULT_DB_PATH, # the SQLite file (created with its folder if missing, unless `create=False`)
+            create:bool=True,                  # create the file if it does not exist
+            timeout:float=60.0,                # seconds a writer waits for another one to finish
+            readonly:bool=False,               # only read: the file is never written (the study's table is migrated in memory)
+           ) -> sqlite3.Connection:            # in autocommit mode: write inside `BEGIN IMMEDIATE` ... `COMMIT`
+    "Open (or create) an experiment database: checked, in WAL mode, with a busy timeout, schema up to date."
+    path = Path(db_path).expanduser()
+    exists = _check_header(path)
+    if not path.exists() and (readonly or not create): raise FileNotFoundError(f"No experiment database at {path}")
+    try:
+        if readonly: return _open_readonly(path, timeout)
+        if exists:  # another application's database is refused before anything can be written to it
+            with contextlib.closing(_readonly_connection(path, timeout)) as ro: _layout(ro, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
+    except sqlite3.DatabaseError as e:
+        raise ExperimentDBError(f"{path} is not a readable SQLite database ({e}); it was left untouched.") from e
+    try:
+        con.execute(f'PRAGMA busy_timeout = {int(timeout * 1000)}')
+        _ensure_schema(con, path, timeout)
+        _retry_locked(lambda: con.execute('PRAGMA journal_mode = WAL').fetchone(), timeout)
+        con.execute('PRAGMA synchronous = NORMAL')  # WAL: a commit survives the process dying; only an OS crash may lose the last ones
+    except BaseException:
+        con.close(); raise
+    return con
 
 # %% ../nbs/12_tracking.ipynb #43741066
 @functools.lru_cache()
@@ -217,11 +301,12 @@ def _json_value(value, key:str):
 
 def _number(value, key:str, kind=float):
     if value is None: return None
-    try:
-        value = kind(value.item() if hasattr(value, 'item') else value)
+    try: value = float(value.item() if hasattr(value, 'item') else value)
     except (TypeError, ValueError): raise TypeError(f"{key} must be a number, got {value!r}") from None
-    if kind is float and not math.isfinite(value): return None if math.isnan(value) else value
-    return value
+    if kind is int:
+        if not math.isfinite(value): raise ValueError(f"{key} must be a whole number, got {value!r}")
+        value = int(value)
+    return value   # NaN and infinities as they are: SQLite keeps ±inf, and stores NaN as NULL (read back as NaN)
 
 # %% ../nbs/12_tracking.ipynb #5e208074
 _INT_COLUMNS = {c for c, t in RUN_COLUMNS.items() if t.startswith('INTEGER')} - {'id'}
@@ -231,13 +316,13 @@ def _run_values(time_callback, model_name, pruning_ratio, test_accuracy, extra:d
     "The columns of one run, from the study's arguments and the keyword arguments."
     if not isinstance(model_name, str) or not model_name:
         raise ValueError(f"model_name must be a non-empty string, got {model_name!r}")
-    if pruning_ratio is not None and not (0 <= _number(pruning_ratio, 'pruning_ratio') < 1):
+    ratio, accuracy = _number(pruning_ratio, 'pruning_ratio'), _number(test_accuracy, 'test_accuracy')
+    if ratio is not None and not 0 <= ratio < 1:   # NaN: not a ratio; it says nothing about the model
         raise ValueError(f"pruning_ratio must be in [0, 1) (the share of filters removed), got {pruning_ratio!r}")
-    if test_accuracy is not None and not (0 <= _number(test_accuracy, 'test_accuracy') <= 1):
-        raise ValueError(f"test_accuracy must be in [0, 1], got {test_accuracy!r}")
+    if accuracy is not None and not (0 <= accuracy <= 1 or math.isnan(accuracy)):  # NaN: a diverged model's; kept
+        raise ValueError(f"test_accuracy must be in [0, 1] (or NaN), got {test_accuracy!r}")
     extra = dict(extra)
-    v = {'model_name': model_name, 'pruning_ratio': _number(pruning_ratio, 'pruning_ratio'),
-         'test_accuracy': _number(test_accuracy, 'test_accuracy')}
+    v = {'model_name': model_name, 'pruning_ratio': ratio, 'test_accuracy': accuracy}
     if time_callback is not None:
         times = getattr(time_callback, 'times', time_callback)
         try: times = [float(t) for t in times]
@@ -273,7 +358,7 @@ def _run_values(time_callback, model_name, pruning_ratio, test_accuracy, extra:d
     for key in ('epoch_times', 'history'):
         if key in v: v[key] = _json_value(v[key], key)
     v['extra'] = {k: _json_value(x, k) for k, x in extra.items()}
-    return v
+    return {k: x for k, x in v.items() if x is not None}   # only what was given: an update never blanks a recorded figure
 
 # %% ../nbs/12_tracking.ipynb #a45823b9
 def _write_run(con, values:dict, timeout:float) -> str:
@@ -338,11 +423,12 @@ def load_runs(db_path:str|Path=DEFAULT_DB_PATH, # the SQLite file
             elif col in _REAL_COLUMNS: terms.append(f'ABS({col} - ?) < 1e-9'); params.append(float(v))
             else: terms.append(f'{col} = ?'); params.append(v.item() if hasattr(v, 'item') else v)
         where.append('(' + (' OR '.join(terms) or '0') + ')')
-    con = connect(db_path, create=False)
+    con = connect(db_path, readonly=True)
     try: df = _read_rows(con, 'SELECT * FROM training_logs' + (' WHERE ' + ' AND '.join(where) if where else '')
                          + ' ORDER BY id', params)
     finally: con.close()
     for col in JSON_COLUMNS: df[col] = df[col].map(_decode_json).astype(object)
+    for col in _REAL_COLUMNS: df[col] = df[col].astype(float)   # a NULL (SQLite's NaN) reads as NaN
     extras = pd.DataFrame([e if isinstance(e, dict) else {} for e in df['extra']], index=df.index)
     for col in extras.columns:
         if col not in df.columns: df[col] = extras[col]
@@ -353,7 +439,7 @@ def load_epochs(run_id:str,                       # the run's id (`run_id` colum
                 db_path:str|Path=DEFAULT_DB_PATH, # the SQLite file
                ) -> pd.DataFrame:                 # one row per finished epoch: seconds and every logged metric
     "The epochs the `SQLiteLogger` recorded for one run."
-    con = connect(db_path, create=False)
+    con = connect(db_path, readonly=True)
     try: df = _read_rows(con, 'SELECT * FROM epoch_logs WHERE run_id = ? ORDER BY epoch', (run_id,))
     finally: con.close()
     metrics = pd.DataFrame([json.loads(l) if l else {} for l in df['logs']], index=df.index)
@@ -393,21 +479,41 @@ def on_train_begin(self:SQLiteLogger, logs=None):
     _write_run(con, {**self._values, 'run_id': self.run_id, 'status': 'running'}, self._timeout)
 
 @patch
+def _write_summary(self:SQLiteLogger, con):
+    "The run's row from its epochs: count, times, total time, history (inside the caller's transaction)."
+    self.times = [s for s, _ in self.epoch_logs.values()]
+    history = {k: [l.get(k) for _, l in self.epoch_logs.values()]
+               for k in dict.fromkeys(k for _, l in self.epoch_logs.values() for k in l)}
+    con.execute('UPDATE training_logs SET epochs = ?, epoch_times = ?, total_time = ?, history = ? WHERE run_id = ?',
+                (len(self.times), json.dumps(self.times), float(sum(self.times)), json.dumps(history), self.run_id))
+
+@patch
 def on_epoch_end(self:SQLiteLogger, epoch, logs=None):
     super(SQLiteLogger, self).on_epoch_end(epoch, logs)
     logs = {k: float(np.asarray(v)) for k, v in (logs or {}).items()}
     self.epoch_logs = {e: v for e, v in self.epoch_logs.items() if e < epoch}  # an epoch done again replaces its row
     self.epoch_logs[epoch] = (self.times[-1], logs)
-    self.times = [s for s, _ in self.epoch_logs.values()]
-    history = {k: [l.get(k) for _, l in self.epoch_logs.values()]
-               for k in dict.fromkeys(k for _, l in self.epoch_logs.values() for k in l)}
     con = self._connection()
     with _write_transaction(con, self._timeout):
         con.execute('DELETE FROM epoch_logs WHERE run_id = ? AND epoch >= ?', (self.run_id, epoch))
         con.execute('INSERT INTO epoch_logs (run_id, epoch, timestamp, seconds, logs) VALUES (?, ?, ?, ?, ?)',
                     (self.run_id, epoch, _utc_now(), self.times[-1], json.dumps(logs)))
-        con.execute('UPDATE training_logs SET epochs = ?, epoch_times = ?, total_time = ?, history = ? WHERE run_id = ?',
-                    (len(self.times), json.dumps(self.times), float(sum(self.times)), json.dumps(history), self.run_id))
+        self._write_summary(con)
+
+@patch
+def restore_epochs(self:SQLiteLogger, past:list, # the epochs a resumed run has done: dicts with epoch, logs, seconds
+                  ):
+    "Make the run's logged epochs exactly `past` (what `train` restored): a missing one written, later ones dropped."
+    con = self._connection()
+    _write_run(con, {**self._values, 'run_id': self.run_id, 'status': 'running'}, self._timeout)
+    self.epoch_logs = {int(e['epoch']): (float(e['seconds']), {k: float(v) for k, v in e['logs'].items()})
+                       for e in sorted(past, key=lambda e: e['epoch'])}
+    with _write_transaction(con, self._timeout):
+        con.execute('DELETE FROM epoch_logs WHERE run_id = ? AND epoch >= ?', (self.run_id, len(self.epoch_logs)))
+        for epoch, (seconds, logs) in self.epoch_logs.items():   # a row already there keeps its time of logging
+            con.execute('INSERT OR IGNORE INTO epoch_logs (run_id, epoch, timestamp, seconds, logs) VALUES (?, ?, ?, ?, ?)',
+                        (self.run_id, epoch, _utc_now(), seconds, json.dumps(logs)))
+        self._write_summary(con)
 
 # %% ../nbs/12_tracking.ipynb #c5c1783b
 @patch

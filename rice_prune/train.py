@@ -209,7 +209,7 @@ def train(model:keras.Model,             # a Keras model, or a function that bui
           resume:bool=True,               # continue an interrupted run found in `checkpoint_dir`; False: start over
           strategy=None,                  # a `tf.distribute` strategy, e.g. `tf.distribute.MirroredStrategy()`
           optimizer='adam',               # optimizer for `compile` (used only if the model is not compiled yet)
-          callbacks:list|None=None,       # more Keras callbacks
+          callbacks:list|None=None,       # more Keras callbacks; one with a `restore_epochs(past)` method is first given the epochs done before a resume
           verbose:int=0,                  # Keras' own output (0: silent)
           progress:bool=True,             # show a progress bar over epochs
          ) -> TrainResult:
@@ -232,6 +232,8 @@ def train(model:keras.Model,             # a Keras model, or a function that bui
     past = _past_epochs(ckpt, resume)
     ours = _recipe(ckpt, past, epochs, patience, monitor, min_delta, reduce_lr_patience)
     stop, run_progress = ours[1], ours[-2]
+    for callback in callbacks or []:   # e.g. a logger that lost an epoch when the process died after the backup
+        if hasattr(callback, 'restore_epochs'): callback.restore_epochs([dict(e) for e in past])
     # tqdm's own Keras callback: one bar over the epochs, continuing from `len(past)` after a resume
     bar = TqdmCallback(epochs=epochs, verbose=0, desc=model.name, leave=False) if progress else None
     try:

@@ -5,19 +5,43 @@
 # %% ../../nbs/24_study_cli.ipynb #20d1f0c0
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
+import warnings
+from pathlib import Path
 
 from fastcore.script import call_parse, store_true
 
-from ..data import DatasetUnavailableError
-from ..models import WeightsUnavailableError
-from .run import run_study
-
 # %% auto #0
-__all__ = ['rice_prune_study']
+__all__ = ['native_stderr_to', 'rice_prune_study']
+
+# %% ../../nbs/24_study_cli.ipynb #a10c0022
+@contextlib.contextmanager
+def native_stderr_to(path:str|Path, # the file that receives what native code writes to standard error (appended)
+                    ):
+    "Send file descriptor 2 (native libraries, child processes) to `path`; Python's `sys.stderr` stays where it was."
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    python_stderr = sys.stderr
+    with open(path, 'ab') as log: os.dup2(log.fileno(), 2)
+    sys.stderr = open(os.dup(terminal), 'w', buffering=1, encoding=getattr(python_stderr, 'encoding', None) or 'utf-8',
+                      errors='backslashreplace')
+    try: yield Path(path)
+    finally:
+        sys.stderr.close(); sys.stderr = python_stderr
+        os.dup2(terminal, 2); os.close(terminal)
 
 # %% ../../nbs/24_study_cli.ipynb #2277911c
-_USER_ERRORS = (ValueError, TypeError, FileNotFoundError, NotADirectoryError, WeightsUnavailableError, DatasetUnavailableError)
+def _one_line(e:BaseException) -> str:
+    "An exception as one line: its message (with its type when that says more), whitespace folded."
+    message = ' '.join(str(e).split()) or type(e).__name__
+    return message if isinstance(e, (ValueError, TypeError, OSError, RuntimeError)) else f'{type(e).__name__}: {message}'
+
+def _warning_line(message, category, filename, lineno, file=None, line=None):
+    "A warning as the command prints it: one line, like its errors."
+    print(f"rice_prune_study: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 @call_parse
 def rice_prune_study(preset:str='quick', # 'quick' (minutes on a CPU, synthetic data) or 'paper' (the study's settings)
@@ -33,7 +57,9 @@ def rice_prune_study(preset:str='quick', # 'quick' (minutes on a CPU, synthetic 
                      recover_epochs:int=None, # the most epochs of each recovery after pruning
                      vgg_weights:str=None, # VGG base weights: 'imagenet', 'none' or a weights file
                      no_export:store_true=False, # don't export the pruned models to .keras / TFLite
+                     wait:store_true=False, # if another study is writing to --out, wait for it to end instead of stopping
                      quiet:store_true=False, # no progress bars
+                     debug:store_true=False, # on an error, the full traceback; TensorFlow's own log lines on the terminal
                     ):
     "Run the rice_prune study end to end and write report.md and report.html."
     settings = dict(models=models, ratios=ratios, criterion=criterion, epochs=epochs, image_size=image_size,
@@ -41,9 +67,20 @@ def rice_prune_study(preset:str='quick', # 'quick' (minutes on a CPU, synthetic 
     if max_per_class is not None: settings['max_per_class'] = max_per_class
     if vgg_weights is not None: settings['vgg_weights'] = None if vgg_weights.lower() == 'none' else vgg_weights
     if no_export: settings['export'] = False
+    if not debug: warnings.showwarning = _warning_line
+    log = Path(tempfile.gettempdir())/f'rice_prune_study-{os.getpid()}.log'
     try:
-        result = run_study(data, out, preset, progress=not quiet, **settings)
-    except _USER_ERRORS as e:
-        print(f"rice_prune_study: error: {e}", file=sys.stderr)
+        with contextlib.ExitStack() as stack:
+            if not debug: stack.enter_context(native_stderr_to(log))
+            from rice_prune.study.run import run_study   # TensorFlow loads here
+            result = run_study(data, out, preset, progress=not quiet, wait=wait, **settings)
+    except KeyboardInterrupt:
+        print("rice_prune_study: interrupted; run the same command again to continue where it stopped", file=sys.stderr)
+        sys.exit(130)
+    except Exception as e:
+        if debug: raise
+        print(f"rice_prune_study: error: {_one_line(e)}", file=sys.stderr)
         sys.exit(2)
+    finally:
+        with contextlib.suppress(FileNotFoundError): log.unlink()
     print(result.summary())

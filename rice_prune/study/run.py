@@ -5,11 +5,14 @@
 # %% ../../nbs/23_study_run.ipynb #d08ba117
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
 import shutil
+import tempfile
 import time
+import warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
@@ -26,9 +29,9 @@ from ..prune.importance import get_importance
 from ..prune.activations import dead_filter_stats, dead_filter_summary
 from ..train import train
 from ..evaluate import evaluate_model, measure_latency, compare_evaluations
-from ..tracking import SQLiteLogger
+from ..tracking import SQLiteLogger, connect
 from ..export import export_model
-from .steps import fingerprint, run_steps, step_run_id
+from .steps import fingerprint, run_steps, step_run_id, folder_lock
 from .config import StudyConfig, StudyState, study_config, study_data
 from .report import write_study_report, _fmt_pct, _fmt_ci, _fmt_drop
 
@@ -152,7 +155,8 @@ def prune_step(s:StudyState, step:dict, records:dict) -> dict:
     s.log(step, times=run.times, history=run.history, model=pruned, evaluation=ev['clean'], test_accuracy=ev['clean'].accuracy,
           pruning_criterion=c.criterion, accuracy_before_recovery=before.accuracy, recovery=[rec],
           generalization_accuracy=ev['perturbed'].accuracy, latency_ms_batch1=float(latency.median_ms.loc[1]))
-    return dict(files=[f'models/{name}.keras', f"steps/{step['name']}.pkl"], model_file=f'models/{name}.keras', recovery=rec,
+    # the trained network too: a retrained one (its file changed) makes this step run again
+    return dict(files=[f'models/{name}.keras', f"steps/{step['name']}.pkl", f'models/{m}.keras'], model_file=f'models/{name}.keras', recovery=rec,
                 **_costs(pruned), accuracy_pruned=before.accuracy, test_accuracy=ev['clean'].accuracy,
                 test_accuracy_low=est.low, test_accuracy_high=est.high, n_test=est.n, **drop,
                 generalization_accuracy=ev['perturbed'].accuracy, misclassified=ev['clean'].n_misclassified,
@@ -174,7 +178,7 @@ def export_step(s:StudyState, step:dict, records:dict) -> dict:
                          test_data=s.data.test, latency_runs=c.latency_runs, progress=s.progress)
     _pickle(table, s.out/'steps'/f"{step['name']}.pkl")
     files = [os.path.relpath(p, s.out) for p in table.path]
-    return dict(files=files + [f"steps/{step['name']}.pkl"], best=best['model_file'], ratio=best.get('ratio'))
+    return dict(files=files + [f"steps/{step['name']}.pkl", best['model_file']], best=best['model_file'], ratio=best.get('ratio'))
 
 STUDY_STEPS = {'train': train_step, 'evaluate': evaluate_step, 'prune': prune_step, 'export': export_step}
 
@@ -228,6 +232,33 @@ def _check_vgg_weights(config:StudyConfig):
     elif config.vgg_weights is not None and not Path(config.vgg_weights).expanduser().is_file():
         raise FileNotFoundError(f"vgg_weights={config.vgg_weights!r}: no such file")
 
+def _check_out(out:Path):
+    "Before any work, without writing: the output folder can be created or written, and its log is rice_prune's."
+    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"out={out} is a file; expected a folder for the study's results")
+    existing = next(p for p in (out, *out.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(f"out={out}: {existing} is not a folder this user can write to; choose another output folder")
+    if (out/'experiments.db').exists(): connect(out/'experiments.db', readonly=True).close()  # refused now, not hours later
+
+def _check_writable(out:Path):
+    "In the output folder, once it exists: a file can be written there, and the experiment log opened for writing."
+    try:
+        with tempfile.TemporaryFile(dir=out): pass
+    except OSError as e: raise PermissionError(f"out={out} is not writable ({e}); choose another output folder") from None
+    connect(out/'experiments.db').close()
+
+def _list_unreadable(data:RiceData, out:Path):
+    "Say how many images could not be decoded and were left out; their names go to `unreadable_images.txt`."
+    path = out/'unreadable_images.txt'
+    if not data.skipped:
+        with contextlib.suppress(FileNotFoundError): path.unlink()   # a list from an earlier run of this folder
+        return
+    # the names' bytes, one per line: a name that is not UTF-8 is listed as the file system has it
+    atomic_write(path, lambda tmp: tmp.write_bytes(b''.join(os.fsencode(f) + b'\n' for f in data.skipped)))
+    total = len(data.skipped) + sum(len(getattr(data, f'{s}_files')) for s in ('train', 'val', 'test'))
+    warnings.warn(f"{len(data.skipped)} of {total} images could not be decoded and were left out; their list is "
+                  f"in {path}", stacklevel=3)
+
 def _check_runners(runners:dict|None) -> dict:
     "The study's runners with `runners` replacing or adding to them; each must be a function."
     if runners is not None and not isinstance(runners, dict): raise TypeError(f"runners must be a dict kind -> function, got {runners!r}")
@@ -241,24 +272,30 @@ def run_study(data=None, # the real dataset's folder, a `RiceData`, or None: the
               progress:bool=True, # progress bars over the steps and the epochs
               callbacks:list|None=None, # more Keras callbacks for every training (e.g. a custom logger)
               runners:dict|None=None, # kind -> fn(state, step, records), replacing or adding to `STUDY_STEPS`
+              wait:bool=False, # if another study is writing to `out`, wait for it to end instead of raising `FolderBusyError`
               **settings, # any `StudyConfig` field: models, ratios, criterion, recover, recover_epochs, epochs, image_size...
              ) -> StudyResult:
     "Run the whole study — train, evaluate, analyse, prune, recover, export, report — skipping finished steps."
     config = study_config(preset, **settings)
     out = Path(out).expanduser() if out is not None else default_study_dir(preset)
-    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"out={out} is a file; expected a folder for the study's results")
+    _check_out(out)
     _check_vgg_weights(config)
     runners = _check_runners(runners)
     started = time.perf_counter()
     data = study_data(data, config, progress)
     timings = {'data': time.perf_counter() - started}
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out/'config.json', lambda tmp: tmp.write_text(json.dumps(asdict(config), indent=1)))
-    s = StudyState(config, data, out, progress, callbacks)
-    s.steps = study_plan(config, data_fingerprint(data))
-    records, steps = run_steps(s.steps, runners, out, s, progress=progress, desc='study')
-    timings['steps'] = time.perf_counter() - started - timings['data']
-    md, html, tables = write_study_report(s, records, steps)
-    timings['report'] = time.perf_counter() - started - timings['data'] - timings['steps']
-    atomic_write(out/'timings.json', lambda tmp: tmp.write_text(json.dumps(timings, indent=1)))
+    with folder_lock(out, wait=wait):   # one study per folder at a time
+        if not (out/'experiments.db').exists() and any((out/'steps').glob('*.json')):
+            warnings.warn(f"{out/'experiments.db'} is missing: a new experiment log starts; the steps already done are "
+                          "reused but not in it (delete the folder's steps/ to run them again)", stacklevel=2)
+        _check_writable(out)
+        _list_unreadable(data, out)
+        atomic_write(out/'config.json', lambda tmp: tmp.write_text(json.dumps(asdict(config), indent=1)))
+        s = StudyState(config, data, out, progress, callbacks)
+        s.steps = study_plan(config, data_fingerprint(data))
+        records, steps = run_steps(s.steps, runners, out, s, progress=progress, desc='study')
+        timings['steps'] = time.perf_counter() - started - timings['data']
+        md, html, tables = write_study_report(s, records, steps)
+        timings['report'] = time.perf_counter() - started - timings['data'] - timings['steps']
+        atomic_write(out/'timings.json', lambda tmp: tmp.write_text(json.dumps(timings, indent=1)))
     return StudyResult(out=out, report_md=md, report_html=html, db=s.db, steps=steps, timings=timings, **tables)

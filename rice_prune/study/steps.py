@@ -5,9 +5,14 @@
 # %% ../../nbs/20_study_steps.ipynb #ef11f228
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import socket
+import sys
 import time
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,7 +22,8 @@ from tqdm.auto import tqdm
 from ..data import atomic_write
 
 # %% auto #0
-__all__ = ['fingerprint', 'step_run_id', 'read_record', 'write_record', 'run_steps']
+__all__ = ['LOCK_NAME', 'fingerprint', 'step_run_id', 'file_digest', 'read_record', 'write_record', 'run_steps',
+           'FolderBusyError', 'folder_lock']
 
 # %% ../../nbs/20_study_steps.ipynb #7a5ef057
 def fingerprint(obj, # what a result depends on: dicts, lists, numbers, strings (anything else by its `str`)
@@ -33,14 +39,35 @@ def step_run_id(step:dict, # a step: `fingerprint`, and optionally `run_id`
 # %% ../../nbs/20_study_steps.ipynb #0c833367
 def _record_path(out, name:str) -> Path: return Path(out)/'steps'/f'{name}.json'
 
+def file_digest(path, # a file
+               ) -> dict: # {'size': bytes, 'sha256': hex digest}
+    "The size and SHA-256 of a file, read in 1 MiB blocks."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return {'size': os.path.getsize(path), 'sha256': h.hexdigest()}
+
+def _damage(out, record:dict) -> str|None:
+    "What is wrong with the files a record lists: one gone, or changed since the step wrote it; None if nothing."
+    for f in record.get('files', []):
+        path = Path(out)/f
+        if not path.exists(): return f"{f} is gone"
+        recorded = record.get('checksums', {}).get(f)
+        if recorded and (path.stat().st_size != recorded['size'] or file_digest(path) != recorded):
+            return f"{f} changed since the step wrote it ({path.stat().st_size:,} bytes, recorded {recorded['size']:,})"
+    return None
+
 def read_record(out, # the folder the steps write to
                 step:dict, # a step: at least `name` and `fingerprint`
                ) -> dict|None: # the record, or None when the step must run
-    "The record of a finished step, or None when it must run (no record, another fingerprint, or a file it wrote is gone)."
+    "The record of a finished step, or None when it must run: no record, another fingerprint, a file gone or changed."
     try: record = json.loads(_record_path(out, step['name']).read_text())
     except (FileNotFoundError, json.JSONDecodeError): return None
     if record.get('fingerprint') != step['fingerprint']: return None
-    if not all((Path(out)/f).exists() for f in record.get('files', [])): return None
+    damage = _damage(out, record)
+    if damage:
+        warnings.warn(f"step {step['name']} runs again: {damage}", stacklevel=2)
+        return None
     return record
 
 def write_record(out, # the folder the steps write to
@@ -63,6 +90,7 @@ def _run_one(step:dict, runner, state, records:dict, out) -> dict:
     result = runner(state, step, records)
     record = dict(name=step['name'], fingerprint=step['fingerprint'], run_id=step_run_id(step),
                   seconds=time.perf_counter() - start, finished=datetime.now(timezone.utc).isoformat(), **result)
+    record['checksums'] = {f: file_digest(Path(out)/f) for f in record.get('files', [])}   # verified when reused
     write_record(out, record)
     return record
 
@@ -90,3 +118,50 @@ def run_steps(steps:list, # dicts with `name`, `kind`, `fingerprint` (and any co
         records[step['name']] = record
     bar.close()
     return records, _table(steps, statuses, records)
+
+# %% ../../nbs/20_study_steps.ipynb #a10c0002
+class FolderBusyError(RuntimeError):
+    "Another process holds the folder (`folder_lock`)."
+
+LOCK_NAME = '.rice_prune.lock'
+
+def _lock(f, block:bool) -> bool:
+    "Take the OS lock on the open file `f`; False if another process has it (and `block` is False)."
+    try:
+        import fcntl
+        try: fcntl.flock(f, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB)); return True
+        except BlockingIOError: return False
+    except ImportError:   # Windows
+        import msvcrt
+        while True:
+            try: msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1); return True
+            except OSError:
+                if not block: return False
+                time.sleep(0.5)
+
+def _holder(path:Path) -> str:
+    "Who holds the lock, as its lock file says."
+    try: h = json.loads(path.read_text())
+    except (OSError, ValueError): return 'another process'
+    return f"process {h.get('pid')} on {h.get('host')}, started {h.get('started')}: {h.get('command')}"
+
+@contextlib.contextmanager
+def folder_lock(folder, # the folder to hold (created if missing)
+                wait:bool=False, # wait for the holder to finish instead of raising `FolderBusyError`
+               ):
+    "Hold `folder` for this process while the block runs; the lock ends with the process, even a killed one."
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder/LOCK_NAME
+    with open(path, 'a+') as f:
+        if not _lock(f, block=False):
+            if not wait:
+                raise FolderBusyError(f"{folder} is in use by {_holder(path)}. Wait for it to end (or pass wait=True, "
+                                      "--wait from the command line), or choose another output folder.")
+            tqdm.write(f"waiting for {_holder(path)} to finish with {folder}", file=sys.stderr)
+            _lock(f, block=True)
+        f.seek(0); f.truncate()
+        f.write(json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), command=' '.join(sys.argv),
+                                started=datetime.now(timezone.utc).isoformat(timespec='seconds'))))
+        f.flush()
+        yield path
