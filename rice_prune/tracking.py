@@ -203,9 +203,9 @@ def _copy_aside(path:Path, timeout:float) -> Path:
     finally: source.close(); dest.close()
     return backup
 
-def _ensure_schema(con, path:Path, timeout:float):
+def _ensure_schema(con, path:Path, timeout:float, layout:str):
     "Create the tables of a new database, or migrate the study's (after copying it aside); leave rice_prune's alone."
-    if _layout(con, path) == 'ours': return
+    if layout == 'ours': return   # `layout`: what `_layout` found before the write connection was opened
     with _write_transaction(con, timeout):
         layout = _layout(con, path)   # again, under the write lock: another process may have done it meanwhile
         if layout == 'study':
@@ -254,15 +254,16 @@ def connect(db_path:str|Path=DEFAULT_DB_PATH, # the SQLite file (created with it
     if not path.exists() and (readonly or not create): raise FileNotFoundError(f"No experiment database at {path}")
     try:
         if readonly: return _open_readonly(path, timeout)
+        layout = 'new'
         if exists:  # another application's database is refused before anything can be written to it
-            with contextlib.closing(_readonly_connection(path, timeout)) as ro: _layout(ro, path)
+            with contextlib.closing(_readonly_connection(path, timeout)) as ro: layout = _layout(ro, path)
         path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
     except sqlite3.DatabaseError as e:
         raise ExperimentDBError(f"{path} is not a readable SQLite database ({e}); it was left untouched.") from e
     try:
         con.execute(f'PRAGMA busy_timeout = {int(timeout * 1000)}')
-        _ensure_schema(con, path, timeout)
+        _ensure_schema(con, path, timeout, layout)
         _retry_locked(lambda: con.execute('PRAGMA journal_mode = WAL').fetchone(), timeout)
         con.execute('PRAGMA synchronous = NORMAL')  # WAL: a commit survives the process dying; only an OS crash may lose the last ones
     except BaseException:
