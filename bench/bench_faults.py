@@ -11,7 +11,8 @@
 4. **Foreign databases** (7 layouts other applications could have written), given to every entry point of the
    log and to the command as its output folder's log: bytes changed (must be 0), errors that name the file.
 5. **Damaged result files** (a saved model overwritten with random bytes, a step's pickle cut short, the
-   experiment log deleted), then the same command again: exit status, and whether the study finished.
+   experiment log deleted), then the same command again: exit status, whether the study finished, and the runs in
+   the experiment log before the damage and after the rerun.
 
 Run: python bench/bench_faults.py [--kills 20] [--backup-kills 20] [--pairs 5] [--out-dir bench/results/faults]
 Writes faults.md and faults.json to --out-dir. Synthetic rice, 30 images per variety, 32x32: the figures are about
@@ -180,6 +181,13 @@ def foreign_databases(data, work) -> list:
     return rows
 
 
+def run_count(db) -> int:
+    "Finished runs in the experiment log (read-only)."
+    con = sqlite3.connect(f'{Path(db).resolve().as_uri()}?mode=ro', uri=True)
+    try: return con.execute("SELECT COUNT(*) FROM training_logs WHERE status = 'finished'").fetchone()[0]
+    finally: con.close()
+
+
 def damaged_files(data, work, rng) -> list:
     "Damage one result file of a finished study, run the command again: does it finish, and with what?"
     def damage_model(f): (f/'models'/'cnn_light.keras').write_bytes(rng.randbytes(4096))
@@ -192,9 +200,11 @@ def damaged_files(data, work, rng) -> list:
         folder = work/f'damaged-{len(rows)}'
         rc, err = study(data, folder)
         if rc != 0: raise RuntimeError(f'the study to damage failed: {err}')
+        logged = run_count(folder/'experiments.db')
         damage(folder)
         rc, err = study(data, folder)
-        rows.append(dict(damage=name, exit=rc, report=(folder/'report.md').exists(),
+        rows.append(dict(damage=name, exit=rc, report=(folder/'report.md').exists(), runs_logged_before=logged,
+                         runs_logged_after=run_count(folder/'experiments.db'),
                          message=' '.join(err.strip().splitlines()[-1:])[:160]))
     return rows
 

@@ -5,6 +5,7 @@
 # %% ../nbs/04_compat.ipynb #2e93cd0c
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import keras
 # %% auto #0
 __all__ = ['sublayers', 'is_functional', 'functional_of', 'nodes_by_depth', 'inputs_struct', 'outputs_struct', 'call_arguments',
            'keras_history_op', 'run_through_graph', 'op_classes', 'ensure_monitor_op', 'reset_initial_epoch',
-           'backup_epoch', 'build_for_fit']
+           'backup_epoch', 'build_for_fit', 'op_determinism']
 
 # %% ../nbs/04_compat.ipynb #1ea5d0d7
 def sublayers(layer, # a Keras layer or model
@@ -117,3 +118,16 @@ def build_for_fit(model:keras.Model, # a compiled model, or a trainer such as `k
     # private: Keras builds this state symbolically only under a distribution strategy; there is no public call
     model._symbolic_build(data_batch=tuple(batch))
     return model
+
+# %% ../nbs/04_compat.ipynb #a10c0202
+@contextlib.contextmanager
+def op_determinism(enabled:bool=True, # turn TensorFlow's deterministic ops on for the block (False: leave them as they are)
+                  ):
+    "A `with` block in which TensorFlow's ops are deterministic; the setting before it is restored at its end."
+    # private: TensorFlow has a public enable_op_determinism, but no public way to ask for the state or to disable it
+    from tensorflow.python.framework import config as tf_config
+    before = tf_config.is_op_determinism_enabled()
+    if enabled and not before: tf_config.enable_op_determinism()
+    try: yield
+    finally:
+        if enabled and not before: tf_config.disable_op_determinism()

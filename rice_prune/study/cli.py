@@ -57,6 +57,7 @@ def rice_prune_study(preset:str='quick', # 'quick' (minutes on a CPU, synthetic 
                      recover_epochs:int=None, # the most epochs of each recovery after pruning
                      vgg_weights:str=None, # VGG base weights: 'imagenet', 'none' or a weights file
                      no_export:store_true=False, # don't export the pruned models to .keras / TFLite
+                     deterministic:store_true=False, # TensorFlow's deterministic ops: identical reruns on a GPU too (a CPU gives them without)
                      wait:store_true=False, # if another study is writing to --out, wait for it to end instead of stopping
                      quiet:store_true=False, # no progress bars
                      debug:store_true=False, # on an error, the full traceback; TensorFlow's own log lines on the terminal
@@ -67,6 +68,7 @@ def rice_prune_study(preset:str='quick', # 'quick' (minutes on a CPU, synthetic 
     if max_per_class is not None: settings['max_per_class'] = max_per_class
     if vgg_weights is not None: settings['vgg_weights'] = None if vgg_weights.lower() == 'none' else vgg_weights
     if no_export: settings['export'] = False
+    if deterministic: settings['deterministic'] = True
     if not debug: warnings.showwarning = _warning_line
     log = Path(tempfile.gettempdir())/f'rice_prune_study-{os.getpid()}.log'
     try:

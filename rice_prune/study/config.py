@@ -49,6 +49,7 @@ class StudyConfig:
     accuracy_tolerance: float = 0.01      # "best" pruned model: fewest FLOPs within this of the unpruned accuracy
     seed: int = 0                         # seed of the split, the initial weights and the training order
     synthetic_per_class: int = 1000       # images per variety of the generated data when no `data` is given
+    deterministic: bool = False           # TensorFlow's deterministic ops for the run (`op_determinism`): identical reruns on a GPU
 
 # %% ../../nbs/21_study_config.ipynb #4c1e5825
 PRESETS = {
@@ -102,6 +103,8 @@ def _check_numbers(c:StudyConfig):
     for name in ('batch_size', 'epochs', 'recover_epochs', 'latency_runs', 'synthetic_per_class'):
         _positive_int(name, getattr(c, name))
     for name in ('max_per_class', 'patience', 'dead_filter_images'): _positive_int(name, getattr(c, name), allow_none=True)
+    for name in ('export', 'deterministic'):
+        if not isinstance(getattr(c, name), bool): raise ValueError(f"{name} must be True or False, got {getattr(c, name)!r}")
     for name in ('val_split', 'test_split', 'accuracy_tolerance'):
         v = getattr(c, name)
         if not isinstance(v, numbers.Real) or not 0 <= v < 1: raise ValueError(f"{name} must be a number in [0, 1), got {v!r}")

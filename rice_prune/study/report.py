@@ -140,6 +140,14 @@ def _hardware() -> str:
     gpus = tf.config.list_physical_devices('GPU')
     return f"{cpu}, {os.cpu_count()} logical cores{', ' + str(len(gpus)) + ' GPU(s)' if gpus else ', no GPU'}"
 
+def _threads() -> str:
+    "TensorFlow's thread pools as this process has them: set through `tf.config.threading` or the environment."
+    import tensorflow as tf
+    t = tf.config.threading
+    intra = t.get_intra_op_parallelism_threads() or os.environ.get('TF_NUM_INTRAOP_THREADS') or 'TensorFlow\'s default'
+    inter = t.get_inter_op_parallelism_threads() or os.environ.get('TF_NUM_INTEROP_THREADS') or 'TensorFlow\'s default'
+    return f"intra-op threads {intra}, inter-op threads {inter}"
+
 # %% ../../nbs/22_study_report.ipynb #f0c8c577
 _RECOVERY_NAMES = {'classifier': 'the study\'s classifier retraining', 'distill': 'distillation from the unpruned network',
                    'fine_tune': 'fine-tuning every layer'}
@@ -167,6 +175,10 @@ def _measured_section(rep:Report, s:StudyState, steps:pd.DataFrame):
         f"- **Hardware**: {_hardware()}; TensorFlow {tf.__version__}, Keras {keras.__version__}, Python {platform.python_version()}.",
         f"- **Steps**: {(steps.status == 'ran').sum()} ran in this invocation, {(steps.status == 'reused').sum()} reused from earlier runs; "
         f"compute time of all steps {steps.seconds.sum() / 60:.1f} min.",
+        f"- **Reproducibility**: seed {c.seed}; {_threads()}; TensorFlow's deterministic ops "
+        + ('on.' if c.deterministic else "off (`--deterministic` turns them on; on a CPU the same command repeats its numbers "
+           "without them).") + " The same command on the same machine with the same threads gives the same numbers; another "
+        "thread count sums in another order, and the trainings drift apart from the last digits on.",
         f"- **Experiment log**: `{s.db.name}` (`rice_prune.tracking.load_runs('{s.db}')`).",
     ]))
 

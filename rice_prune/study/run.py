@@ -20,6 +20,7 @@ import pandas as pd
 import keras
 from fastcore.basics import patch
 
+from ..compat import op_determinism
 from ..data import atomic_write, RiceData
 from ..models import imagenet_weights_path
 from ..cost import cost_summary
@@ -29,15 +30,15 @@ from ..prune.importance import get_importance
 from ..prune.activations import dead_filter_stats, dead_filter_summary
 from ..train import train
 from ..evaluate import evaluate_model, measure_latency, compare_evaluations
-from ..tracking import SQLiteLogger, connect
+from ..tracking import SQLiteLogger, connect, load_runs
 from ..export import export_model
 from .steps import fingerprint, run_steps, step_run_id, folder_lock
 from .config import StudyConfig, StudyState, study_config, study_data
 from .report import write_study_report, _fmt_pct, _fmt_ci, _fmt_drop
 
 # %% auto #0
-__all__ = ['STUDY_FORMAT', 'STUDY_STEPS', 'data_fingerprint', 'study_plan', 'train_step', 'evaluate_step', 'prune_step',
-           'export_step', 'StudyResult', 'default_study_dir', 'run_study']
+__all__ = ['STUDY_FORMAT', 'STUDY_STEPS', 'STUDY_RELOGS', 'data_fingerprint', 'study_plan', 'train_step', 'evaluate_step',
+           'prune_step', 'export_step', 'StudyResult', 'default_study_dir', 'run_study']
 
 # %% ../../nbs/23_study_run.ipynb #05e5c20f
 STUDY_FORMAT = 2  # bump when the meaning of a step changes, so old results are not reused (2: one step per recovery)
@@ -95,16 +96,27 @@ def train_step(s:StudyState, step:dict, records:dict) -> dict:
     m, c = step['model'], s.config
     keras.utils.set_random_seed(c.seed)
     model = s.build(m)
-    logger = SQLiteLogger(m, s.db, pruning_ratio=0.0, run_id=step_run_id(step), study_step=step['name'],
-                          study_fingerprint=step['fingerprint'], dataset=s.dataset)
+    logger = _epoch_logger(s, step)
     result = train(model, s.data, epochs=c.epochs, patience=c.patience, checkpoint_dir=s.out/'checkpoints'/step['name'],
                    callbacks=[logger, *s.callbacks], progress=s.progress)
     _save_model(result.model, s.model_path(m))
-    s.log(step, times=result.times, history=result.history, best_epoch=result.best_epoch, model=result.model,
-          val_accuracy=result.best().get('val_accuracy'), val_loss=result.best().get('val_loss'))
+    record = dict(files=[f'models/{m}.keras'], epochs=result.epochs, best_epoch=result.best_epoch,
+                  history=result.history, times=result.times, stopped_early=result.stopped_early)
+    _log_train(s, step, record, result.model)
     shutil.rmtree(s.out/'checkpoints'/step['name'], ignore_errors=True)  # the model file now holds the result
-    return dict(files=[f'models/{m}.keras'], epochs=result.epochs, best_epoch=result.best_epoch,
-                history=result.history, times=result.times, stopped_early=result.stopped_early)
+    return record
+
+def _epoch_logger(s:StudyState, step:dict) -> SQLiteLogger:
+    "The callback logging each epoch of the training `step` to the experiment log."
+    return SQLiteLogger(step['model'], s.db, pruning_ratio=0.0, run_id=step_run_id(step), study_step=step['name'],
+                        study_fingerprint=step['fingerprint'], dataset=s.dataset)
+
+def _log_train(s:StudyState, step:dict, record:dict, model=None):
+    "The training's run in the experiment log, from its step's record and its model (read from its file if not given)."
+    history, best = record['history'], record['best_epoch']
+    best_logs = {k: v[best - 1] for k, v in history.items()} if best else {}
+    s.log(step, times=record['times'], history=history, best_epoch=best, model=model or s.load(step['model']),
+          val_accuracy=best_logs.get('val_accuracy'), val_loss=best_logs.get('val_loss'))
 
 def evaluate_step(s:StudyState, step:dict, records:dict) -> dict:
     "Test and perturbed-test accuracy, latency and dead filters of the trained network."
@@ -114,15 +126,21 @@ def evaluate_step(s:StudyState, step:dict, records:dict) -> dict:
     latency = measure_latency(model, (1, 32), n_runs=c.latency_runs, seed=c.seed)
     images = s.data.test if c.dead_filter_images is None else s.data.test.unbatch().take(c.dead_filter_images).batch(c.batch_size)
     stats = dead_filter_stats(model, images, progress=False)
-    _pickle(dict(**ev, latency=latency, dead_filters=stats), s.out/'steps'/f"{step['name']}.pkl")
-    s.log(step, test_accuracy=ev['clean'].accuracy, evaluation=ev['clean'], model=model,
-          generalization_accuracy=ev['perturbed'].accuracy, latency_ms_batch1=float(latency.median_ms.loc[1]))
+    saved = dict(**ev, latency=latency, dead_filters=stats)
+    _pickle(saved, s.out/'steps'/f"{step['name']}.pkl")
+    _log_evaluate(s, step, saved, model)
     summary = dead_filter_summary(stats)
     est = ev['clean'].estimate
     return dict(files=[f'models/{m}.keras', f"steps/{step['name']}.pkl"], test_accuracy=ev['clean'].accuracy,
                 test_accuracy_low=est.low, test_accuracy_high=est.high,
                 generalization_accuracy=ev['perturbed'].accuracy, misclassified=ev['clean'].n_misclassified,
                 n_test=ev['clean'].n, dead_filters=int(summary.dead.sum()), filters_probed=int(summary.filters.sum()))
+
+def _log_evaluate(s:StudyState, step:dict, saved:dict, model=None):
+    "The evaluation's run in the experiment log, from what the step saved (its `.pkl`) and the model."
+    clean = saved['clean']
+    s.log(step, test_accuracy=clean.accuracy, evaluation=clean, model=model or s.load(step['model']),
+          generalization_accuracy=saved['perturbed'].accuracy, latency_ms_batch1=float(saved['latency'].median_ms.loc[1]))
 
 # %% ../../nbs/23_study_run.ipynb #4061150c
 def _recover(s:StudyState, pruned, teacher, recovery:str):
@@ -150,17 +168,26 @@ def prune_step(s:StudyState, step:dict, records:dict) -> dict:
     _save_model(pruned, s.model_path(name))
     ev = s.evaluate(pruned, f'{m} −{r:.0%} ({rec})')
     latency = measure_latency(pruned, (1, 32), n_runs=c.latency_runs, seed=c.seed)
-    _pickle(dict(**ev, latency=latency, before=before), s.out/'steps'/f"{step['name']}.pkl")
+    saved = dict(**ev, latency=latency, before=before)
+    _pickle(saved, s.out/'steps'/f"{step['name']}.pkl")
     drop, est = _paired_drop(s, m, ev['clean']), ev['clean'].estimate
-    s.log(step, times=run.times, history=run.history, model=pruned, evaluation=ev['clean'], test_accuracy=ev['clean'].accuracy,
-          pruning_criterion=c.criterion, accuracy_before_recovery=before.accuracy, recovery=[rec],
-          generalization_accuracy=ev['perturbed'].accuracy, latency_ms_batch1=float(latency.median_ms.loc[1]))
     # the trained network too: a retrained one (its file changed) makes this step run again
-    return dict(files=[f'models/{name}.keras', f"steps/{step['name']}.pkl", f'models/{m}.keras'], model_file=f'models/{name}.keras', recovery=rec,
-                **_costs(pruned), accuracy_pruned=before.accuracy, test_accuracy=ev['clean'].accuracy,
-                test_accuracy_low=est.low, test_accuracy_high=est.high, n_test=est.n, **drop,
-                generalization_accuracy=ev['perturbed'].accuracy, misclassified=ev['clean'].n_misclassified,
-                recovery_epochs=run.epochs)
+    record = dict(files=[f'models/{name}.keras', f"steps/{step['name']}.pkl", f'models/{m}.keras'], model_file=f'models/{name}.keras', recovery=rec,
+                  **_costs(pruned), accuracy_pruned=before.accuracy, test_accuracy=ev['clean'].accuracy,
+                  test_accuracy_low=est.low, test_accuracy_high=est.high, n_test=est.n, **drop,
+                  generalization_accuracy=ev['perturbed'].accuracy, misclassified=ev['clean'].n_misclassified,
+                  recovery_epochs=run.epochs, recovery_history=run.history, recovery_times=run.times)
+    _log_prune(s, step, record, saved, pruned)
+    return record
+
+def _log_prune(s:StudyState, step:dict, record:dict, saved:dict, model=None):
+    "The pruned network's run in the experiment log, from its step's record, what it saved (its `.pkl`) and the model."
+    clean = saved['clean']
+    s.log(step, times=record.get('recovery_times'), history=record.get('recovery_history'),  # older records lack them
+          model=model or keras.models.load_model(s.out/record['model_file'], compile=False), evaluation=clean,
+          test_accuracy=clean.accuracy, pruning_criterion=s.config.criterion, accuracy_before_recovery=saved['before'].accuracy,
+          recovery=[record['recovery']], generalization_accuracy=saved['perturbed'].accuracy,
+          latency_ms_batch1=float(saved['latency'].median_ms.loc[1]))
 
 # %% ../../nbs/23_study_run.ipynb #864bf5da
 def _best_pruned(records:list, base_accuracy:float, tolerance:float) -> dict:
@@ -181,6 +208,20 @@ def export_step(s:StudyState, step:dict, records:dict) -> dict:
     return dict(files=files + [f"steps/{step['name']}.pkl", best['model_file']], best=best['model_file'], ratio=best.get('ratio'))
 
 STUDY_STEPS = {'train': train_step, 'evaluate': evaluate_step, 'prune': prune_step, 'export': export_step}
+
+def _saved(s:StudyState, step:dict) -> dict: return pickle.loads((s.out/'steps'/f"{step['name']}.pkl").read_bytes())
+
+def _relog_train(s:StudyState, step:dict, record:dict):
+    "The training's run and its epochs, from the record (the per-epoch times and logs as the step recorded them)."
+    logger, history = _epoch_logger(s, step), record['history']
+    logger.restore_epochs([dict(epoch=i, seconds=t, logs={k: v[i] for k, v in history.items()})
+                           for i, t in enumerate(record['times'])])
+    logger.close()
+    _log_train(s, step, record)
+
+# what writes a reused step's run again when the experiment log lacks it (export steps log nothing)
+STUDY_RELOGS = {'train': _relog_train, 'evaluate': lambda s, step, record: _log_evaluate(s, step, _saved(s, step)),
+                'prune': lambda s, step, record: _log_prune(s, step, record, _saved(s, step))}
 
 # %% ../../nbs/23_study_run.ipynb #b4a45c0b
 @dataclass
@@ -284,16 +325,21 @@ def run_study(data=None, # the real dataset's folder, a `RiceData`, or None: the
     started = time.perf_counter()
     data = study_data(data, config, progress)
     timings = {'data': time.perf_counter() - started}
-    with folder_lock(out, wait=wait):   # one study per folder at a time
+    with folder_lock(out, wait=wait), op_determinism(config.deterministic):   # one study per folder at a time
         if not (out/'experiments.db').exists() and any((out/'steps').glob('*.json')):
-            warnings.warn(f"{out/'experiments.db'} is missing: a new experiment log starts; the steps already done are "
-                          "reused but not in it (delete the folder's steps/ to run them again)", stacklevel=2)
+            warnings.warn(f"{out/'experiments.db'} is missing: a new experiment log starts, and the runs of the steps "
+                          "already done are written to it again from their records and files", stacklevel=2)
         _check_writable(out)
         _list_unreadable(data, out)
         atomic_write(out/'config.json', lambda tmp: tmp.write_text(json.dumps(asdict(config), indent=1)))
         s = StudyState(config, data, out, progress, callbacks)
         s.steps = study_plan(config, data_fingerprint(data))
-        records, steps = run_steps(s.steps, runners, out, s, progress=progress, desc='study')
+        logged = set(load_runs(s.db).query("status == 'finished'").run_id)
+        def relog(s, step, record):   # a reused step the log lacks (deleted, or replaced by an older copy)
+            kind = step['kind']
+            if step_run_id(step) not in logged and kind in STUDY_RELOGS and runners[kind] is STUDY_STEPS[kind]:
+                STUDY_RELOGS[kind](s, step, record)
+        records, steps = run_steps(s.steps, runners, out, s, progress=progress, desc='study', on_reuse=relog)
         timings['steps'] = time.perf_counter() - started - timings['data']
         md, html, tables = write_study_report(s, records, steps)
         timings['report'] = time.perf_counter() - started - timings['data'] - timings['steps']

@@ -101,6 +101,7 @@ def run_steps(steps:list, # dicts with `name`, `kind`, `fingerprint` (and any co
               state=None, # passed to every runner
               progress:bool=True, # a progress bar over the steps
               desc:str='steps', # the progress bar's label
+              on_reuse=None, # fn(state, step, record), called for each reused step (e.g. to log it again in a lost log)
              ) -> tuple: # (records by step name, table of the steps: status 'ran' or 'reused', seconds)
     "Run every step whose record is missing or stale, in order; reuse the others. Each finished step is recorded at once."
     missing = [k for k in dict.fromkeys(s['kind'] for s in steps) if k not in runners]
@@ -114,6 +115,7 @@ def run_steps(steps:list, # dicts with `name`, `kind`, `fingerprint` (and any co
         record = read_record(out, step)
         statuses.append('reused' if record is not None else 'ran')
         if record is None: record = _run_one(step, runners[step['kind']], state, records, out)
+        elif on_reuse is not None: on_reuse(state, step, record)
         for k, v in step.items(): record.setdefault(k, v)
         records[step['name']] = record
     bar.close()
