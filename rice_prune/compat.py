@@ -14,7 +14,7 @@ import keras
 # %% auto #0
 __all__ = ['sublayers', 'is_functional', 'functional_of', 'nodes_by_depth', 'inputs_struct', 'outputs_struct', 'call_arguments',
            'keras_history_op', 'run_through_graph', 'op_classes', 'ensure_monitor_op', 'reset_initial_epoch',
-           'backup_epoch', 'build_for_fit', 'op_determinism']
+           'backup_epoch', 'backup_damage', 'build_for_fit', 'op_determinism']
 
 # %% ../nbs/04_compat.ipynb #1ea5d0d7
 def sublayers(layer, # a Keras layer or model
@@ -109,6 +109,23 @@ def backup_epoch(backup_dir, # the folder of a `BackupAndRestore` callback
     path = Path(backup_dir)/'training_metadata.json'
     try: return int(json.loads(path.read_text()).get('epoch', 0)) if path.exists() else 0
     except (OSError, ValueError, AttributeError): return 0
+
+def backup_damage(backup_dir, # the folder of a `BackupAndRestore` callback
+                 ) -> str|None: # what is wrong, or None for a usable backup (or none at all)
+    "What keeps a `BackupAndRestore` folder from being resumed: its metadata or its weights unreadable (a write cut short)."
+    # private: the callback's own file names; it writes both in place, so a process killed while writing leaves
+    # half a file, and the callback fails on it at every later start
+    d = Path(backup_dir)
+    metadata, weights = d/'training_metadata.json', d/'latest.weights.h5'
+    if not metadata.exists() and not weights.exists(): return None
+    try: int(json.loads(metadata.read_text())['epoch'])
+    except (OSError, ValueError, KeyError, TypeError): return f"{metadata.name} is unreadable"
+    try:
+        import h5py
+        with h5py.File(weights, 'r') as f:   # every array read: a file cut short fails here
+            f.visititems(lambda name, item: item[()] if isinstance(item, h5py.Dataset) else None)
+    except (OSError, ValueError, KeyError, RuntimeError): return f"{weights.name} is unreadable"
+    return None
 
 # %% ../nbs/04_compat.ipynb #bf0a1c02
 def build_for_fit(model:keras.Model, # a compiled model, or a trainer such as `keras.distillation.Distiller`

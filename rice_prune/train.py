@@ -14,7 +14,7 @@ import keras
 from fastcore.basics import patch
 from tqdm.keras import TqdmCallback
 
-from .compat import backup_epoch, ensure_monitor_op, reset_initial_epoch
+from .compat import backup_damage, backup_epoch, ensure_monitor_op, reset_initial_epoch
 from .data import atomic_write
 
 # %% auto #0
@@ -69,7 +69,9 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
     def on_epoch_end(self, epoch, logs=None):
         before = self.best
         super().on_epoch_end(epoch, logs)
-        if self.best is not before: self.model.save_weights(self.best_weights_path)  # a new best epoch
+        if self.best is not before and not isinstance(self.model, _StandInModel):  # a new best epoch, not a replayed one
+            # in one step: a process killed while writing leaves the previous best, never half a file
+            atomic_write(self.best_weights_path, lambda tmp: self.model.save_weights(tmp))
 
     def on_train_end(self, logs=None):
         super().on_train_end(logs)
@@ -174,6 +176,11 @@ def _past_epochs(ckpt:Path, resume:bool) -> list:
     "The records of the epochs an interrupted run in `ckpt` has finished; [] for a new run (whose stale files go)."
     backup_dir, progress_path, best_path = ckpt/'backup', ckpt/'progress.json', ckpt/'best.weights.h5'
     if not resume and backup_dir.exists(): shutil.rmtree(backup_dir)
+    damage = backup_damage(backup_dir)
+    if damage:   # a process killed while Keras wrote its backup: resuming from it would fail at every start
+        warnings.warn(f"the backup of the interrupted training in {backup_dir} is damaged ({damage}); the training "
+                      "starts again from its first epoch", stacklevel=3)
+        shutil.rmtree(backup_dir)
     done = backup_epoch(backup_dir)
     if done:
         # the progress is written before the backup at each epoch end, so it holds at least `done` epochs
