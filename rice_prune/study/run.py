@@ -30,7 +30,7 @@ from ..prune.importance import get_importance
 from ..prune.activations import dead_filter_stats, dead_filter_summary
 from ..train import train
 from ..evaluate import evaluate_model, measure_latency, compare_evaluations
-from ..tracking import SQLiteLogger, connect, load_runs
+from ..tracking import SQLiteLogger, connect
 from ..export import export_model
 from .steps import fingerprint, run_steps, step_run_id, folder_lock
 from .config import StudyConfig, StudyState, study_config, study_data
@@ -334,7 +334,8 @@ def run_study(data=None, # the real dataset's folder, a `RiceData`, or None: the
         atomic_write(out/'config.json', lambda tmp: tmp.write_text(json.dumps(asdict(config), indent=1)))
         s = StudyState(config, data, out, progress, callbacks)
         s.steps = study_plan(config, data_fingerprint(data))
-        logged = set(load_runs(s.db).query("status == 'finished'").run_id)
+        with contextlib.closing(connect(s.db, readonly=True)) as con:   # the run ids only: no row decoded
+            logged = {r for (r,) in con.execute("SELECT run_id FROM training_logs WHERE status = 'finished'")}
         def relog(s, step, record):   # a reused step the log lacks (deleted, or replaced by an older copy)
             kind = step['kind']
             if step_run_id(step) not in logged and kind in STUDY_RELOGS and runners[kind] is STUDY_STEPS[kind]:
