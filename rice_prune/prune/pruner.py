@@ -7,21 +7,24 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 import keras
 from keras import layers as L
 
-from ..cost import cost_table, cost_summary
+from ..cost import cost_table, cost_summary, count_flops
 from .layers import check_model, is_convolution, layer_filters, named_layers
 from .graph import ChannelGraph
 from .importance import get_importance, unit_scores
+from .latency import FakeTimer, LatencyModel, latency_model
 
 
 # %% auto #0
 __all__ = ['ROUNDINGS', 'kept_count', 'round_widths', 'select_filters', 'pruning_report', 'PruningSummary', 'pruning_summary',
-           'remove_filters', 'prune_filters']
+           'remove_filters', 'allocate_units', 'prune_filters']
 
 # %% ../../nbs/15_pruner.ipynb #2d7aa869
 def _check_ratio(value, what:str) -> float:
@@ -310,9 +313,107 @@ def remove_filters(model:keras.Model, # a built functional or Sequential model
     return _attach(graph.rebuild(drop), model, _by_layer(graph, drop))
 
 
+# %% ../../nbs/15_pruner.ipynb #15b00002
+def _fewest(group, candidates:int, round_to:int, min_filters:int, max_ratio:float=1.0) -> int:
+    "The fewest units `group` can keep: its fixed and ignored units, `min_filters`, 1 - `max_ratio` of it; rounded up to `round_to`."
+    low = max(min_filters, group.size - candidates, math.ceil(group.size * (1 - max_ratio) - 1e-9), 1)
+    return min(group.size, -(-low // round_to) * round_to)
+
+def allocate_units(graph:ChannelGraph, # the model's channel graph
+                   scores:dict, # group index -> one importance score per unit (`unit_scores`)
+                   cost:Callable, # cost(widths) for widths {group index: units kept}: predicted ms, FLOPs, ...
+                   budget:float, # the largest cost allowed
+                   ignored:set=frozenset(), # producers whose filters stay
+                   round_to:int=1, # kept counts are multiples of this (or the whole group)
+                   min_filters:int=1, # every group keeps at least this many units
+                   max_ratio:float=1.0, # no group loses more than this share of its units
+                   criterion:str='l1', # the criterion's name, for messages
+                  ) -> dict: # group index -> units to remove
+    "Units to remove so that `cost` is within `budget`, each step the least normalised importance per unit of cost saved."
+    order, norm, fewest = {}, {}, {}
+    for g in graph.groups:
+        candidates = np.flatnonzero(_removable(graph, g, ignored))
+        if not len(candidates): continue
+        s = np.asarray(scores[g.index], dtype=float)
+        if np.isnan(s[candidates]).any(): raise _missing_scores(g, criterion)
+        mean = s[candidates].mean()
+        norm[g.index] = s / mean if mean > 0 else s
+        order[g.index] = candidates[np.argsort(norm[g.index][candidates], kind='stable')]  # least important first
+        fewest[g.index] = _fewest(g, len(candidates), round_to, min_filters, max_ratio)
+    size = {gi: graph.groups[gi].size for gi in order}
+    widths = dict(size)
+    start = current = cost(widths)
+    least = cost({gi: fewest[gi] for gi in order}) if order else start
+    if least > budget:
+        raise ValueError(f"the budget can't be met: with every group at its fewest filters (round_to={round_to}, "
+                         f"min_filters={min_filters}, max_ratio={max_ratio:g}) the cost is {least:.4g}, {start / least:.3g}x below the unpruned "
+                         f"{start:.4g}; the budget was {budget:.4g} ({start / budget:.3g}x)")
+    while current > budget:
+        best = None
+        for gi, k in widths.items():
+            step = (k - 1) - (k - 1) % round_to  # the next multiple of round_to below k
+            if step < fewest[gi]: continue
+            trial = cost({**widths, gi: step})
+            if trial >= current: continue  # removing these saves nothing here
+            done = size[gi] - k
+            lost = float(norm[gi][order[gi][done:done + k - step]].sum())
+            key = (lost / (current - trial), trial, gi)
+            if best is None or key < best[0]: best = (key, gi, step, trial)
+        if best is None:  # no step saves anything more (possible with a measured, flat cost)
+            raise ValueError(f"the budget can't be met: no further filters lower the cost below {current:.4g} "
+                             f"({start / current:.3g}x below the unpruned {start:.4g}); the budget was {budget:.4g}")
+        _, gi, widths[gi], current = best
+    return {gi: np.sort(order[gi][:size[gi] - k]) for gi, k in widths.items() if k < size[gi]}
+
+# %% ../../nbs/15_pruner.ipynb #15b00004
+def _flops_model(graph:ChannelGraph) -> LatencyModel:
+    "The exact FLOPs of any widths, as a `LatencyModel` whose timer counts FLOPs instead of timing."
+    return latency_model(graph.model, timer=FakeTimer(lambda m, batch_size: count_flops(m, batch_size) / 1000),
+                         cache=False, unsupported=graph.unsupported_mode, progress=False)
+
+def _speed_measure(lm:LatencyModel, model:keras.Model) -> Callable:
+    "measure(pruned) -> (speed-up, its noise): the two models timed side by side on this device, per-round ratios."
+    def measure(pruned):
+        lm.timer.warm(model, lm.batch_size)
+        s = lm.timer.measure([model, pruned], lm.batch_size)
+        ratios = s[0] / s[1]
+        q1, q2, q3 = np.percentile(ratios, [25, 50, 75])
+        return float(np.median(s[0]) / np.median(s[1])), float((q3 - q1) / 2 / q2)
+    return measure
+
+def _prune_to_budget(model, graph, scores, target:float, kind:str, latency, ignored, round_to, min_filters, max_ratio,
+                     criterion, attempts:int=3):
+    "Allocate, rebuild, measure; while the delivered factor falls short (beyond its noise), ask for more."
+    if kind == 'speedup':
+        if isinstance(latency, LatencyModel):
+            if latency.graph.model is not model: raise ValueError("latency: this LatencyModel was built for another model")
+            lm = latency
+        elif latency is None or isinstance(latency, dict):
+            lm = latency_model(model, unsupported=graph.unsupported_mode, **(latency or {}))
+        else: raise TypeError(f"latency must be a LatencyModel or a dict of latency_model arguments, got {type(latency).__name__}")
+        measure = _speed_measure(lm, model)
+    else:
+        lm = _flops_model(graph)
+        measure = lambda pruned: (count_flops(model) / count_flops(pruned), 0.0)
+    budget, history = lm.predict() / target, []
+    for attempt in range(1, attempts + 1):
+        drop = allocate_units(lm.graph, scores, lm.predict, budget, ignored, round_to, min_filters, max_ratio, criterion)
+        widths = {gi: lm.graph.groups[gi].size - len(units) for gi, units in drop.items()}
+        pruned = lm.graph.rebuild(drop)
+        got, noise = measure(pruned)
+        history.append(dict(attempt=attempt, budget=budget, predicted=lm.speedup(widths), measured=got, noise=noise))
+        if got >= target * (1 - max(noise, 1e-9)): break
+        budget *= got / target  # the model was optimistic by this much here: ask for that much more
+    report = dict(target=kind, requested=target, predicted=history[-1]['predicted'], measured=got, noise=noise,
+                  attempts=attempt, reached=got >= target * (1 - max(noise, 1e-9)), conditions=lm.conditions,
+                  history=pd.DataFrame(history).set_index('attempt'))
+    if not report['reached']:
+        warnings.warn(f"prune_filters: asked for {target:.3g}x ({kind}), delivered {got:.3g}x after {attempt} attempts")
+    return pruned, _by_layer(lm.graph, drop), report
+
 # %% ../../nbs/15_pruner.ipynb #414bd533
 def prune_filters(model:keras.Model, # a built functional or Sequential model (nested models and Inception modules allowed)
-                  ratio:float, # share of filters to remove from every prunable layer (or overall, with global_ranking), in [0, 1)
+                  ratio:float|None=None, # share of filters to remove from every prunable layer (or overall, with global_ranking), in [0, 1)
                   criterion='l1', # 'l1', 'l2', 'fpgm', 'taylor', 'apoz', 'dead', 'bn_scale', 'random', an `Importance`, or fn(layer) -> scores
                   data=None, # data for the data-based criteria: images for 'apoz', 'dead'; (images, labels) for 'taylor'
                   ignored_layers=None, # layers whose filters stay: names, layer objects or layer classes
@@ -324,12 +425,38 @@ def prune_filters(model:keras.Model, # a built functional or Sequential model (n
                   reduction:str='mean', # how the scores of coupled filters combine: 'mean', 'sum', 'max', 'min', 'first'
                   unsupported:str='error', # a removable channel reaches a layer the graph can't slice: 'error' or 'keep' those channels
                   rounding:str='balanced', # with round_to > 1: each width up or down keeping the total nearest ('balanced'), or 'down'
+                  speedup:float|None=None, # instead of a ratio: this speed-up, measured on this device (`rice_prune.prune.latency`)
+                  flops:float|None=None, # instead of a ratio: keep at most this share of the FLOPs, in (0, 1)
+                  latency=None, # with speedup: a `LatencyModel` of `model`, or `latency_model` arguments as a dict (batch_size, timer, cache)
+                  max_ratio:float=0.75, # with speedup or flops: no layer loses more than this share of its filters
                  ) -> keras.Model: # a new, smaller, uncompiled model; `.removed_filters` and `.pruning_report` tell what changed
     "Remove the least important filters of `model`'s convolutions; return a new, physically smaller Keras model (the input is unchanged)."
     check_model(model, 'prune_filters')
+    given = [k for k, v in dict(ratio=ratio, speedup=speedup, flops=flops).items() if v is not None]
+    if len(given) != 1:
+        raise ValueError(f"prune_filters: give exactly one of ratio, speedup or flops, got {' and '.join(given) or 'none'}")
+    if latency is not None and speedup is None: raise ValueError("prune_filters: latency goes with speedup")
     graph = ChannelGraph(model, unsupported=unsupported)
-    removed = select_filters(graph, ratio, criterion, data, ignored_layers, include_dense=include_dense, per_layer=per_layer,
-                             global_ranking=global_ranking, round_to=round_to, min_filters=min_filters,
-                             reduction=reduction, rounding=rounding)
-    return _attach(graph.rebuild(graph.units_for(removed)), model, removed)
-
+    if ratio is not None:
+        removed = select_filters(graph, ratio, criterion, data, ignored_layers, include_dense=include_dense, per_layer=per_layer,
+                                 global_ranking=global_ranking, round_to=round_to, min_filters=min_filters,
+                                 reduction=reduction, rounding=rounding)
+        return _attach(graph.rebuild(graph.units_for(removed)), model, removed)
+    if per_layer is not None or global_ranking:
+        raise ValueError("prune_filters: per_layer and global_ranking go with ratio; a speedup or flops budget chooses every width")
+    if speedup is not None and (isinstance(speedup, bool) or not isinstance(speedup, numbers.Real) or not speedup > 1):
+        raise ValueError(f"speedup must be a number > 1 (how many times faster), got {speedup!r}")
+    if flops is not None and (isinstance(flops, bool) or not isinstance(flops, numbers.Real) or not 0 < flops < 1):
+        raise ValueError(f"flops must be a number in (0, 1) (the share of FLOPs to keep), got {flops!r}")
+    round_to, min_filters = _check_count(round_to, 'round_to'), _check_count(min_filters, 'min_filters')
+    if isinstance(max_ratio, bool) or not isinstance(max_ratio, numbers.Real) or not 0 < max_ratio <= 1:
+        raise ValueError(f"max_ratio must be a number in (0, 1], got {max_ratio!r}")
+    importance = get_importance(criterion)
+    importance._check_data(data)
+    ignored = _ignored_producers(graph, ignored_layers) | (set() if include_dense else _dense_producers(graph))
+    scores = unit_scores(graph, importance(graph, data), reduction)
+    pruned, removed, report = _prune_to_budget(model, graph, scores, speedup or 1 / flops, given[0], latency, ignored,
+                                               round_to, min_filters, max_ratio, importance.name)
+    _attach(pruned, model, removed)
+    object.__setattr__(pruned, 'budget_report', report)
+    return pruned
