@@ -187,9 +187,13 @@ class _Call:
     def __init__(self, graph:ChannelGraph, call, group_of_root:dict):
         self.call, self.name, self.type = call, call.name, type(call.layer).__name__
         ids = lambda tensors: np.concatenate(tensors) if tensors else np.zeros(0, np.int64)
-        self.in_fixed, self.in_groups = _channel_counts(graph, ids(call.inputs), group_of_root)
-        self.out_fixed, self.out_groups = _channel_counts(graph, ids(call.outputs), group_of_root)
-        self.n_in, self.n_out = len(ids(call.inputs)), len(ids(call.outputs))
+        ins, outs = ids(call.inputs), ids(call.outputs)
+        self.in_fixed, self.in_groups = _channel_counts(graph, ins, group_of_root)
+        self.out_fixed, self.out_groups = _channel_counts(graph, outs, group_of_root)
+        self.n_in, self.n_out = len(ins), len(outs)
+        # a layer making new channels of the group it reads (a shared convolution, say) costs the square of that
+        # width; one passing its input's channels on (BatchNorm, pooling, Add) costs it linearly
+        self.square = bool(set(self.in_groups) & set(self.out_groups)) and not np.isin(outs, ins).all()
         # one variable when the output follows the input (BatchNorm, activations, pooling, merges) or one side is fixed
         if not self.out_groups or set(self.in_groups) & set(self.out_groups): self.axes = ('in',) if self.in_groups else ()
         elif not self.in_groups: self.axes = ('out',)
@@ -200,8 +204,20 @@ class _Call:
         kept = lambda fixed, groups, n: (fixed + sum(c * shares.get(g, 1.0) for g, c in groups.items())) / max(n, 1)
         return kept(self.in_fixed, self.in_groups, self.n_in), kept(self.out_fixed, self.out_groups, self.n_out)
 
+def _varying_calls(graph:ChannelGraph) -> dict:
+    "The calls whose time changes with the widths, by a unique key: a shared layer's later calls are 'name (call 2)', ..."
+    group_of_root = {int(r): g.index for g in graph.groups for r in g.roots.tolist()}
+    calls, seen = {}, {}
+    for call in _leaf_calls(graph):
+        c = _Call(graph, call, group_of_root)
+        seen[c.name] = seen.get(c.name, 0) + 1
+        if c.axes: calls[c.name if seen[c.name] == 1 else f'{c.name} (call {seen[c.name]})'] = c
+    return calls
+
 _DESIGN = {('in',): [(1.0,), (0.5,), (0.0,)], ('out',): [(1.0,), (0.5,), (0.0,)],
-           ('in', 'out'): [(1.0, 1.0), (1.0, 0.0), (0.0, 1.0), (0.0, 0.0), (0.5, 0.5)]}  # kept shares; 0.0: the fewest
+           ('in', 'out'): [(1.0, 1.0), (1.0, 0.0), (0.0, 1.0), (0.0, 0.0), (0.5, 0.5)],  # kept shares; 0.0: the fewest
+           ('in = out',): [(1.0,), (0.75,), (0.5,), (0.25,), (0.0,)]}  # a layer whose input and output are one group: its
+                                                                       # cost grows with the square of the width
 
 # %% ../../nbs/14a_latency.ipynb #b3ff2358
 def _keep_shares(graph:ChannelGraph, shares:dict) -> tuple:
@@ -278,14 +294,18 @@ class LatencyModel:
         self.graph, self.batch_size, self.timer, self.conditions = graph, batch_size, timer, timer.conditions
         self.samples, self.empty_s, self.full_s = samples, empty_s, np.asarray(full_s, float)
         self.build_seconds, self.from_cache = build_seconds, from_cache
-        group_of_root = {int(r): g.index for g in graph.groups for r in g.roots.tolist()}
-        self.calls = {c.name: c for c in (_Call(graph, call, group_of_root) for call in _leaf_calls(graph)) if c.axes}
+        self.calls = {k: c for k, c in _varying_calls(graph).items() if k in samples}  # those timed
         self._curves = {}
         for name, points in samples.items():
             axes = self.calls[name].axes
             if len(axes) == 2: self._curves[name] = ('2d', _monotone_surface(points))
             else: self._curves[name] = ('1d', _monotone_curve([(p[0 if axes == ('in',) else 1], p[2]) for p in points]))
-        self.rest_s = float(np.median(self.full_s)) - sum(self._seconds(n, 1.0, 1.0) for n in self.calls)
+        # The layers alone can sum to more than the model: inside it, branches run side by side (inter-op threads)
+        # and ops fuse. Then each layer's time is scaled down so that they sum to the model's (less a call's own cost);
+        # otherwise the difference is the rest: the calls pruning doesn't change and the framework's own work.
+        full, layers = float(np.median(self.full_s)), sum(self._seconds(n, 1.0, 1.0) for n in self.calls)
+        self.scale = min(1.0, (full - empty_s) / layers) if layers > 0 and full > empty_s else 1.0
+        self.rest_s = full - self.scale * layers
 
     def _seconds(self, name:str, x:float, y:float) -> float:
         kind, curve = self._curves[name]
@@ -300,7 +320,8 @@ class LatencyModel:
     def __repr__(self):
         c = self.conditions
         return (f"LatencyModel({self.graph.model.name}: {self.base_ms:.3g} ms per batch of {self.batch_size}; "
-                f"{len(self.calls)} layer calls timed, the rest {1000 * self.rest_s:.3g} ms; {c['path']} on {c['device']}, "
+                f"{len(self.calls)} layer calls timed{'' if self.scale == 1 else f' (scaled by {self.scale:.3g})'}, "
+                f"the rest {1000 * self.rest_s:.3g} ms; {c['path']} on {c['device']}, "
                 f"{c['threads']} thread{'s' if c['threads'] != 1 else ''})")
 
 # %% ../../nbs/14a_latency.ipynb #b15f2dac
@@ -347,20 +368,23 @@ def latency_model(model:keras.Model, # the model to prune (functional or Sequent
     start = time.perf_counter()
     timer.warm(model, batch_size)
     empty_s = float(np.median(timer.measure([_empty(batch_size)], batch_size, isolated=True)))
-    group_of_root = {int(r): g.index for g in graph.groups for r in g.roots.tolist()}
-    calls = [c for c in (_Call(graph, call, group_of_root) for call in _leaf_calls(graph)) if c.axes]
     samples = {}
-    for c in tqdm(calls, desc=f'timing the layers of {model.name}', disable=not progress, leave=False):
+    for name, c in tqdm(_varying_calls(graph).items(), desc=f'timing the layers of {model.name}', disable=not progress, leave=False):
         groups = {'in': list(c.in_groups), 'out': list(c.out_groups)}
         models, points = [], []
-        for design in _DESIGN[c.axes]:
-            shares = {g: s for axis, s in zip(c.axes, design) for g in groups[axis]}
-            shares.update({g: design[0] for g in c.out_groups if c.axes == ('in',)})  # an output that follows its input
-            keep, kept = _keep_shares(graph, shares)
-            models.append(_isolated(graph, c.call, keep, batch_size))
-            points.append(c.fractions(kept))
+        try:
+            for design in _DESIGN[('in = out',) if c.square else c.axes]:
+                shares = {g: s for axis, s in zip(c.axes, design) for g in groups[axis]}
+                shares.update({g: design[0] for g in c.out_groups if c.axes == ('in',)})  # an output that follows its input
+                keep, kept = _keep_shares(graph, shares)
+                models.append(_isolated(graph, c.call, keep, batch_size))
+                points.append(c.fractions(kept))
+        except Exception as e:  # a layer that can't run alone (a raw op called with several arguments, say)
+            warnings.warn(f"latency_model: {name!r} ({c.type}) can't be timed alone ({type(e).__name__}: {e}); "
+                          "its time is counted in the rest, as if pruning didn't change it")
+            continue
         seconds = np.median(timer.measure(models, batch_size, isolated=True), axis=1)
-        samples[c.name] = [(x, y, max(float(s) - empty_s, 0.0)) for (x, y), s in zip(points, seconds)]
+        samples[name] = [(x, y, max(float(s) - empty_s, 0.0)) for (x, y), s in zip(points, seconds)]
     full_s = [float(s) for s in timer.measure([model], batch_size)[0]]
     build_seconds = time.perf_counter() - start
     if path is not None: _save_cache(path, key, samples, empty_s, full_s, build_seconds)
@@ -396,7 +420,22 @@ def predict(self:LatencyModel,
            ) -> float: # milliseconds per batch
     "Predicted milliseconds per batch of the model pruned to `widths`."
     shares = self.shares(widths)
-    return 1000 * (self.rest_s + sum(self._seconds(n, *c.fractions(shares)) for n, c in self.calls.items()))
+    return 1000 * (self.rest_s + self.scale * sum(self._seconds(n, *c.fractions(shares)) for n, c in self.calls.items()))
+
+@patch
+def change(self:LatencyModel,
+           shares:dict, # group index -> kept share of its removable units (see `shares`)
+           group:int, # the group whose share changes
+           share:float, # its new share
+          ) -> float: # milliseconds per batch gained (negative: saved)
+    "How the prediction changes when one group's share does, from the layers that group touches alone (what a search needs)."
+    if not hasattr(self, '_by_group'):
+        self._by_group = {}
+        for key, c in self.calls.items():
+            for g in set(c.in_groups) | set(c.out_groups): self._by_group.setdefault(g, []).append(key)
+    after = {**shares, group: share}
+    return 1000 * self.scale * sum(self._seconds(k, *self.calls[k].fractions(after)) - self._seconds(k, *self.calls[k].fractions(shares))
+                                   for k in self._by_group.get(group, []))
 
 @patch
 def speedup(self:LatencyModel, widths=None) -> float:
@@ -405,9 +444,9 @@ def speedup(self:LatencyModel, widths=None) -> float:
 
 @patch
 def table(self:LatencyModel) -> pd.DataFrame:
-    "One row per layer call timed: its variables, ms unpruned and at its fewest channels, share of the whole model."
-    rows = [dict(call=n, type=c.type, varies=' × '.join(c.axes), ms=1000 * self._seconds(n, 1.0, 1.0),
-                 ms_fewest=1000 * min(p[2] for p in self.samples[n]), samples=len(self.samples[n]))
+    "One row per layer call timed: its variables, ms unpruned and at its fewest channels (as in the model), share of it."
+    rows = [dict(call=n, type=c.type, varies=' × '.join(c.axes), ms=1000 * self.scale * self._seconds(n, 1.0, 1.0),
+                 ms_fewest=1000 * self.scale * min(p[2] for p in self.samples[n]), samples=len(self.samples[n]))
             for n, c in self.calls.items()]
     t = pd.DataFrame(rows).set_index('call')
     t['share'] = t.ms / self.base_ms

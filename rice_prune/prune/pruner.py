@@ -321,7 +321,7 @@ def _fewest(group, candidates:int, round_to:int, min_filters:int, max_ratio:floa
 
 def allocate_units(graph:ChannelGraph, # the model's channel graph
                    scores:dict, # group index -> one importance score per unit (`unit_scores`)
-                   cost:Callable, # cost(widths) for widths {group index: units kept}: predicted ms, FLOPs, ...
+                   cost, # a `LatencyModel` (fast: only the layers a step touches are summed again), or cost(widths) for {group index: units kept}
                    budget:float, # the largest cost allowed
                    ignored:set=frozenset(), # producers whose filters stay
                    round_to:int=1, # kept counts are multiples of this (or the whole group)
@@ -342,8 +342,15 @@ def allocate_units(graph:ChannelGraph, # the model's channel graph
         fewest[g.index] = _fewest(g, len(candidates), round_to, min_filters, max_ratio)
     size = {gi: graph.groups[gi].size for gi in order}
     widths = dict(size)
-    start = current = cost(widths)
-    least = cost({gi: fewest[gi] for gi in order}) if order else start
+    total = cost.predict if isinstance(cost, LatencyModel) else cost
+    start = current = total(widths)
+    least = total({gi: fewest[gi] for gi in order}) if order else start
+    n_fixed = {gi: int(graph.groups[gi].fixed.sum()) for gi in order}
+    n_removable = {gi: len(graph.groups[gi].removable) for gi in order}
+    share = lambda gi, k: (k - n_fixed[gi]) / n_removable[gi]
+    if isinstance(cost, LatencyModel):
+        trial_cost = lambda gi, k: current + cost.change({g: share(g, w) for g, w in widths.items()}, gi, share(gi, k))
+    else: trial_cost = lambda gi, k: cost({**widths, gi: k})
     if least > budget:
         raise ValueError(f"the budget can't be met: with every group at its fewest filters (round_to={round_to}, "
                          f"min_filters={min_filters}, max_ratio={max_ratio:g}) the cost is {least:.4g}, {start / least:.3g}x below the unpruned "
@@ -353,7 +360,7 @@ def allocate_units(graph:ChannelGraph, # the model's channel graph
         for gi, k in widths.items():
             step = (k - 1) - (k - 1) % round_to  # the next multiple of round_to below k
             if step < fewest[gi]: continue
-            trial = cost({**widths, gi: step})
+            trial = trial_cost(gi, step)
             if trial >= current: continue  # removing these saves nothing here
             done = size[gi] - k
             lost = float(norm[gi][order[gi][done:done + k - step]].sum())
@@ -383,7 +390,7 @@ def _speed_measure(lm:LatencyModel, model:keras.Model) -> Callable:
 
 def _prune_to_budget(model, graph, scores, target:float, kind:str, latency, ignored, round_to, min_filters, max_ratio,
                      criterion, attempts:int=3):
-    "Allocate, rebuild, measure; while the delivered factor falls short (beyond its noise), ask for more."
+    "Allocate, rebuild, measure; ask for more while the delivered factor falls short (beyond its noise), less while it overshoots."
     if kind == 'speedup':
         if isinstance(latency, LatencyModel):
             if latency.graph.model is not model: raise ValueError("latency: this LatencyModel was built for another model")
@@ -395,20 +402,24 @@ def _prune_to_budget(model, graph, scores, target:float, kind:str, latency, igno
     else:
         lm = _flops_model(graph)
         measure = lambda pruned: (count_flops(model) / count_flops(pruned), 0.0)
-    budget, history = lm.predict() / target, []
+    budget, history, tried = lm.predict() / target, [], []
     for attempt in range(1, attempts + 1):
-        drop = allocate_units(lm.graph, scores, lm.predict, budget, ignored, round_to, min_filters, max_ratio, criterion)
+        drop = allocate_units(lm.graph, scores, lm, budget, ignored, round_to, min_filters, max_ratio, criterion)
         widths = {gi: lm.graph.groups[gi].size - len(units) for gi, units in drop.items()}
         pruned = lm.graph.rebuild(drop)
         got, noise = measure(pruned)
+        tol = max(noise, 1e-9)
         history.append(dict(attempt=attempt, budget=budget, predicted=lm.speedup(widths), measured=got, noise=noise))
-        if got >= target * (1 - max(noise, 1e-9)): break
-        budget *= got / target  # the model was optimistic by this much here: ask for that much more
-    report = dict(target=kind, requested=target, predicted=history[-1]['predicted'], measured=got, noise=noise,
-                  attempts=attempt, reached=got >= target * (1 - max(noise, 1e-9)), conditions=lm.conditions,
+        tried.append((got >= target * (1 - tol), pruned, drop, got, noise))
+        if target * (1 - tol) <= got <= target * (1 + max(tol, 0.05)): break  # on target, within the noise (5 % over at most)
+        budget *= got / target  # the model was off by this much here: short, ask for more; over, for less
+    reached = [t for t in tried if t[0]]
+    ok, pruned, drop, got, noise = min(reached, key=lambda t: t[3]) if reached else max(tried, key=lambda t: t[3])
+    report = dict(target=kind, requested=target, predicted=history[[t[1] for t in tried].index(pruned)]['predicted'],
+                  measured=got, noise=noise, attempts=len(tried), reached=ok, conditions=lm.conditions,
                   history=pd.DataFrame(history).set_index('attempt'))
-    if not report['reached']:
-        warnings.warn(f"prune_filters: asked for {target:.3g}x ({kind}), delivered {got:.3g}x after {attempt} attempts")
+    if not ok:
+        warnings.warn(f"prune_filters: asked for {target:.3g}x ({kind}), delivered {got:.3g}x at best in {len(tried)} attempts")
     return pruned, _by_layer(lm.graph, drop), report
 
 # %% ../../nbs/15_pruner.ipynb #414bd533
