@@ -345,16 +345,16 @@ def allocate_units(graph:ChannelGraph, # the model's channel graph
     total = cost.predict if isinstance(cost, LatencyModel) else cost
     start = current = total(widths)
     least = total({gi: fewest[gi] for gi in order}) if order else start
+    if least > budget:
+        raise ValueError(f"the budget can't be met: with every group at its fewest filters (round_to={round_to}, "
+                         f"min_filters={min_filters}, max_ratio={max_ratio:g}) the cost is {least:.4g}, {start / least:.3g}x below the unpruned "
+                         f"{start:.4g}; the budget was {budget:.4g} ({start / budget:.3g}x)")
     n_fixed = {gi: int(graph.groups[gi].fixed.sum()) for gi in order}
     n_removable = {gi: len(graph.groups[gi].removable) for gi in order}
     share = lambda gi, k: (k - n_fixed[gi]) / n_removable[gi]
     if isinstance(cost, LatencyModel):
         trial_cost = lambda gi, k: current + cost.change({g: share(g, w) for g, w in widths.items()}, gi, share(gi, k))
     else: trial_cost = lambda gi, k: cost({**widths, gi: k})
-    if least > budget:
-        raise ValueError(f"the budget can't be met: with every group at its fewest filters (round_to={round_to}, "
-                         f"min_filters={min_filters}, max_ratio={max_ratio:g}) the cost is {least:.4g}, {start / least:.3g}x below the unpruned "
-                         f"{start:.4g}; the budget was {budget:.4g} ({start / budget:.3g}x)")
     while current > budget:
         best = None
         for gi, k in widths.items():
@@ -409,13 +409,14 @@ def _prune_to_budget(model, graph, scores, target:float, kind:str, latency, igno
         pruned = lm.graph.rebuild(drop)
         got, noise = measure(pruned)
         tol = max(noise, 1e-9)
-        history.append(dict(attempt=attempt, budget=budget, predicted=lm.speedup(widths), measured=got, noise=noise))
-        tried.append((got >= target * (1 - tol), pruned, drop, got, noise))
+        predicted = lm.speedup(widths)
+        history.append(dict(attempt=attempt, budget=budget, predicted=predicted, measured=got, noise=noise))
+        tried.append((got >= target * (1 - tol), pruned, drop, got, noise, predicted))
         if target * (1 - tol) <= got <= target * (1 + max(tol, 0.05)): break  # on target, within the noise (5 % over at most)
         budget *= got / target  # the model was off by this much here: short, ask for more; over, for less
     reached = [t for t in tried if t[0]]
-    ok, pruned, drop, got, noise = min(reached, key=lambda t: t[3]) if reached else max(tried, key=lambda t: t[3])
-    report = dict(target=kind, requested=target, predicted=history[[t[1] for t in tried].index(pruned)]['predicted'],
+    ok, pruned, drop, got, noise, predicted = min(reached, key=lambda t: t[3]) if reached else max(tried, key=lambda t: t[3])
+    report = dict(target=kind, requested=target, predicted=predicted,
                   measured=got, noise=noise, attempts=len(tried), reached=ok, conditions=lm.conditions,
                   history=pd.DataFrame(history).set_index('attempt'))
     if not ok:
