@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_export.ipynb #ee86a1d3
 from __future__ import annotations
-import contextlib, io, os, warnings
+import os, warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 from .data import atomic_write
 from .evaluate import measure_latency
 from .prune.layers import check_model
+from .prune.latency import _convert_quietly, _interpreter  # the engine's TFLite timer converts and runs models too
 
 # %% auto #0
 __all__ = ['FORMATS', 'to_tflite', 'tflite_predict', 'to_tflite_int8', 'tflite_latency', 'export_model', 'plot_export']
@@ -25,31 +26,6 @@ def _write_bytes(path, content:bytes) -> Path:
     return atomic_write(path, lambda tmp: Path(tmp).write_bytes(content))
 
 # %% ../nbs/17_export.ipynb #8f5c37f7
-def _convert_quietly(converter) -> bytes:
-    "`converter.convert()` without the log lines and the printed SavedModel of the conversion."
-    import tensorflow as tf
-    logger, level = tf.get_logger(), tf.get_logger().level
-    logger.setLevel('ERROR')  # the converter logs every asset it writes on the way
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):  # ...and prints the SavedModel it goes through
-            return converter.convert()
-    finally:
-        logger.setLevel(level)
-
-def _interpreter(tflite_model, num_threads:int|None=None):
-    "A TFLite interpreter for the bytes of a model or a .tflite file."
-    import tensorflow as tf
-    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
-        raise ValueError(f"num_threads must be a positive integer or None, got {num_threads!r}")
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')  # tf.lite.Interpreter announces its move to LiteRT
-        if isinstance(tflite_model, (bytes, bytearray)):
-            return tf.lite.Interpreter(model_content=bytes(tflite_model), num_threads=num_threads)
-        if isinstance(tflite_model, (str, os.PathLike)):
-            if not os.path.isfile(tflite_model): raise FileNotFoundError(f"no TFLite model at {os.fspath(tflite_model)!r}")
-            return tf.lite.Interpreter(model_path=os.fspath(tflite_model), num_threads=num_threads)
-    raise TypeError(f"tflite_model must be the bytes of a TFLite model or its path, got {type(tflite_model).__name__}")
-
 class _TFLiteRunner:
     "Keeps one interpreter for predicting many batches (resizing its input only when the batch shape changes)."
     def __init__(self, tflite_model, num_threads=None):

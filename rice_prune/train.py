@@ -98,7 +98,7 @@ class TrainResult:
     stopped_early: bool   # whether early stopping ended the run before `epochs`
     initial_epoch: int    # epochs already done when this call started (> 0 after a resume)
     monitor: str          # the quantity early stopping watched
-    checkpoint_dir: Path  # where the checkpoint and the progress are kept
+    checkpoint_dir: Path|None  # where the checkpoint and the progress are kept; None: a temporary folder, removed
 
     def __repr__(self):
         best = ', '.join(f'{k}={v:.4f}' for k, v in self.best().items() if k in ('loss', 'accuracy', 'val_loss', 'val_accuracy'))
@@ -212,7 +212,7 @@ def train(model:keras.Model,             # a Keras model, or a function that bui
           monitor:str='val_loss',         # quantity that chooses the best epoch and stops the run
           min_delta:float=0.001,          # smallest change of `monitor` that counts as an improvement
           reduce_lr_patience:int|None=3,  # halve the learning rate after this many epochs without improvement; None: never
-          checkpoint_dir:str|Path|None=None, # where to keep checkpoint and progress; pass the same one to resume. Default: a new temporary folder
+          checkpoint_dir:str|Path|None=None, # where to keep checkpoint and progress; pass the same one to resume. Default: a temporary folder, removed at the end
           resume:bool=True,               # continue an interrupted run found in `checkpoint_dir`; False: start over
           strategy=None,                  # a `tf.distribute` strategy, e.g. `tf.distribute.MirroredStrategy()`
           optimizer='adam',               # optimizer for `compile` (used only if the model is not compiled yet)
@@ -234,7 +234,9 @@ def train(model:keras.Model,             # a Keras model, or a function that bui
             model.compile(optimizer=optimizer, loss='categorical_crossentropy', metrics=['accuracy'])
         if not model.built: model.build((None, *train_ds.element_spec[0].shape[1:]))
 
-    ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else Path(tempfile.mkdtemp(prefix='rice_prune_train_'))
+    # without a folder to resume from, the checkpoint (up to the model's size) is only needed until `fit` returns
+    temporary = tempfile.TemporaryDirectory(prefix='rice_prune_train_') if checkpoint_dir is None else None
+    ckpt = Path(checkpoint_dir) if temporary is None else Path(temporary.name)
     ckpt.mkdir(parents=True, exist_ok=True)
     past = _past_epochs(ckpt, resume)
     ours = _recipe(ckpt, past, epochs, patience, monitor, min_delta, reduce_lr_patience)
@@ -252,11 +254,12 @@ def train(model:keras.Model,             # a Keras model, or a function that bui
     finally:
         reset_initial_epoch(model)  # BackupAndRestore set the epoch to resume from: a later `fit` starts from 0 again
         if bar is not None: bar.epoch_bar.close()
+        if temporary is not None: temporary.cleanup()
     logs = [e['logs'] for e in run_progress.epochs]
     history = {k: [l.get(k, float('nan')) for l in logs] for k in dict.fromkeys(k for l in logs for k in l)}
     return TrainResult(model=model, history=history, times=[e['seconds'] for e in run_progress.epochs],
                        best_epoch=stop.best_epoch + 1 if stop.best is not None else None,
-                       stopped_early=stop.stopped_epoch > 0, initial_epoch=len(past), monitor=monitor, checkpoint_dir=ckpt)
+                       stopped_early=stop.stopped_epoch > 0, initial_epoch=len(past), monitor=monitor, checkpoint_dir=ckpt if temporary is None else None)
 
 # %% ../nbs/10_train.ipynb #918aa60e
 def plot_history(history,                  # a `TrainResult`, a Keras `History`, or a dict of metric -> values per epoch

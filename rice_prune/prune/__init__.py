@@ -5,10 +5,10 @@ from .graph import ChannelGraph, ChannelGroup, UnsupportedLayerError
 from .activations import feature_maps, dead_filter_probe, dead_filter_stats, dead_filter_summary
 from .importance import (Importance, MagnitudeImportance, BNScaleImportance, ActivationImportance, RandomImportance,
                          FunctionImportance, TaylorImportance, FPGMImportance, CRITERIA, get_importance, unit_scores, activation_stats)
-from .latency import (time_calls, device_name, LatencyTimer, KerasTimer, FakeTimer, TIMERS, get_timer, LatencyModel,
+from .latency import (time_calls, device_name, LatencyTimer, KerasTimer, TFLiteTimer, FakeTimer, TIMERS, get_timer, LatencyModel,
                       latency_model, latency_cache_dir, validate_latency)
 from .pruner import (ROUNDINGS, kept_count, round_widths, select_filters, remove_filters, prune_filters, pruning_report,
-                     pruning_summary, PruningSummary)
+                     pruning_summary, PruningSummary, allocate_units, reachable_speedup)
 from .recover import (classifier_head, RecoveryResult, retrain_classifier, fine_tune, distill, RECOVERIES, SCHEDULES,
                       get_recovery, recovery_name, prunable_layers, sensitivity_scan, plot_sensitivity, adaptive_ratios,
                       ratio_for_flops, iterative_prune, compare_pruned)
@@ -18,9 +18,9 @@ __all__ = ['CONV_TYPES', 'ChannelRule', 'LayerCall', 'check_model', 'named_layer
            'UnsupportedLayerError', 'feature_maps', 'dead_filter_probe', 'dead_filter_stats', 'dead_filter_summary',
            'Importance', 'MagnitudeImportance', 'BNScaleImportance', 'ActivationImportance', 'RandomImportance',
            'FunctionImportance', 'TaylorImportance', 'FPGMImportance', 'CRITERIA', 'get_importance', 'unit_scores', 'activation_stats',
-           'time_calls', 'device_name', 'LatencyTimer', 'KerasTimer', 'FakeTimer', 'TIMERS', 'get_timer', 'LatencyModel',
+           'time_calls', 'device_name', 'LatencyTimer', 'KerasTimer', 'TFLiteTimer', 'FakeTimer', 'TIMERS', 'get_timer', 'LatencyModel',
            'latency_model', 'latency_cache_dir', 'validate_latency', 'ROUNDINGS',
            'kept_count', 'round_widths', 'select_filters', 'remove_filters', 'prune_filters', 'pruning_report',
-           'pruning_summary', 'PruningSummary', 'classifier_head', 'RecoveryResult', 'retrain_classifier',
+           'pruning_summary', 'PruningSummary', 'allocate_units', 'reachable_speedup', 'classifier_head', 'RecoveryResult', 'retrain_classifier',
            'fine_tune', 'distill', 'RECOVERIES', 'SCHEDULES', 'get_recovery', 'recovery_name', 'prunable_layers', 'sensitivity_scan', 'plot_sensitivity', 'adaptive_ratios',
            'ratio_for_flops', 'iterative_prune', 'compare_pruned']

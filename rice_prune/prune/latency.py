@@ -5,7 +5,9 @@
 # %% ../../nbs/14a_latency.ipynb #22ce74cc
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import math
 import numbers
@@ -13,6 +15,7 @@ import os
 import platform
 import time
 import warnings
+import weakref
 from pathlib import Path
 from typing import Callable
 
@@ -28,8 +31,8 @@ from .layers import check_model
 from .graph import ChannelGraph, _Rebuilder
 
 # %% auto #0
-__all__ = ['TIMERS', 'LATENCY_FORMAT', 'time_calls', 'device_name', 'LatencyTimer', 'KerasTimer', 'FakeTimer', 'get_timer',
-           'latency_cache_dir', 'LatencyModel', 'latency_model', 'validate_latency']
+__all__ = ['TIMERS', 'LATENCY_FORMAT', 'time_calls', 'device_name', 'LatencyTimer', 'KerasTimer', 'TFLiteTimer', 'FakeTimer',
+           'get_timer', 'latency_cache_dir', 'LatencyModel', 'latency_model', 'validate_latency']
 
 # %% ../../nbs/14a_latency.ipynb #9133773a
 def time_calls(runners:list, # functions without arguments, each running one inference
@@ -111,6 +114,11 @@ class LatencyTimer:
         return time_calls([self.runner(m, batch_size, isolated) for m in models], self.rounds, self.warmup, self.min_seconds)
 
 # %% ../../nbs/14a_latency.ipynb #7b010e51
+def _intra_op_threads() -> int:
+    "The threads TensorFlow runs one op on: set in this process, or by TF_NUM_INTRAOP_THREADS, or one per core."
+    set_in_process = tf.config.threading.get_intra_op_parallelism_threads()
+    return set_in_process or int(os.environ.get('TF_NUM_INTRAOP_THREADS') or 0) or os.cpu_count()
+
 class KerasTimer(LatencyTimer):
     "Keras inference: as a `tf.function` (`mode='tf_function'`, the graph `predict` runs) or with `predict_on_batch`."
     def __init__(self, mode:str='tf_function', **kwargs):
@@ -120,9 +128,7 @@ class KerasTimer(LatencyTimer):
         self.mode, self.path = mode, 'keras' if mode == 'tf_function' else 'keras_predict_on_batch'
 
     @property
-    def threads(self) -> int:
-        set_in_process = tf.config.threading.get_intra_op_parallelism_threads()
-        return set_in_process or int(os.environ.get('TF_NUM_INTRAOP_THREADS') or 0) or os.cpu_count()
+    def threads(self) -> int: return _intra_op_threads()
 
     def runner(self, model, batch_size, isolated=False):
         x = _random_inputs(model, batch_size)
@@ -139,6 +145,62 @@ class KerasTimer(LatencyTimer):
         logger.setLevel('ERROR')  # every model traces its own graph once: TensorFlow's warning about retracing misleads
         try: return super().measure(models, batch_size, isolated)
         finally: logger.setLevel(level)
+
+# %% ../../nbs/14a_latency.ipynb #a3c51f0e
+def _convert_quietly(converter) -> bytes:
+    "`converter.convert()` without the log lines and the printed SavedModel of the conversion."
+    logger, level = tf.get_logger(), tf.get_logger().level
+    logger.setLevel('ERROR')  # the converter logs every asset it writes on the way
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # ...and prints the SavedModel it goes through
+            return converter.convert()
+    finally:
+        logger.setLevel(level)
+
+def _interpreter(tflite_model, num_threads:int|None=None):
+    "A TFLite interpreter for the bytes of a model or a .tflite file."
+    if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
+        raise ValueError(f"num_threads must be a positive integer or None, got {num_threads!r}")
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # tf.lite.Interpreter announces its move to LiteRT
+        if isinstance(tflite_model, (bytes, bytearray)):
+            return tf.lite.Interpreter(model_content=bytes(tflite_model), num_threads=num_threads)
+        if isinstance(tflite_model, (str, os.PathLike)):
+            if not os.path.isfile(tflite_model): raise FileNotFoundError(f"no TFLite model at {os.fspath(tflite_model)!r}")
+            return tf.lite.Interpreter(model_path=os.fspath(tflite_model), num_threads=num_threads)
+    raise TypeError(f"tflite_model must be the bytes of a TFLite model or its path, got {type(tflite_model).__name__}")
+
+class TFLiteTimer(LatencyTimer):
+    "TensorFlow Lite inference (XNNPACK on a CPU): each model converted once with `TFLiteConverter.from_keras_model`."
+    path = 'tflite'
+    def __init__(self,
+                 num_threads:int|None=None, # the interpreter's CPU threads; None: as many as TensorFlow's own ops use
+                 **kwargs): # `LatencyTimer`'s: rounds, warmup, min_seconds
+        if num_threads is not None and (isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1):
+            raise ValueError(f"num_threads must be a positive integer or None, got {num_threads!r}")
+        super().__init__(**kwargs)
+        self.num_threads = num_threads
+        self._ready = weakref.WeakKeyDictionary()  # model -> {batch size: interpreter}: a conversion takes about 0.4 s
+
+    @property
+    def threads(self) -> int: return self.num_threads or _intra_op_threads()
+
+    def interpreter(self, model:keras.Model, batch_size:int):
+        "`model` converted to TFLite, its interpreter ready to run a batch of `batch_size` random inputs."
+        ready = self._ready.setdefault(model, {})
+        if batch_size not in ready:
+            interpreter = _interpreter(_convert_quietly(tf.lite.TFLiteConverter.from_keras_model(model)), self.threads)
+            for detail in interpreter.get_input_details():
+                interpreter.resize_tensor_input(detail['index'], (batch_size, *detail['shape'][1:]))
+            interpreter.allocate_tensors()
+            rng = np.random.default_rng(0)
+            for detail in interpreter.get_input_details():  # random, so each input is made for its own shape
+                interpreter.set_tensor(detail['index'], rng.random(detail['shape'], dtype=np.float32).astype(detail['dtype']))
+            ready[batch_size] = interpreter
+        return ready[batch_size]
+
+    def runner(self, model, batch_size, isolated=False): return self.interpreter(model, batch_size).invoke
+
 
 # %% ../../nbs/14a_latency.ipynb #013a2d2b
 class FakeTimer(LatencyTimer):
@@ -159,7 +221,8 @@ class FakeTimer(LatencyTimer):
         self.timed += len(models)
         return np.array([[self.seconds(m, batch_size)] * self.rounds for m in models], dtype=float)
 
-TIMERS = {'keras': KerasTimer, 'keras_predict_on_batch': lambda: KerasTimer('predict_on_batch'), 'fake': FakeTimer}
+TIMERS = {'keras': KerasTimer, 'keras_predict_on_batch': lambda: KerasTimer('predict_on_batch'), 'tflite': TFLiteTimer,
+          'fake': FakeTimer}
 
 def get_timer(timer) -> LatencyTimer:
     "A `LatencyTimer`: `timer` itself, or a new one for a name in `TIMERS`."

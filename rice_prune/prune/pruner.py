@@ -24,7 +24,7 @@ from .latency import FakeTimer, LatencyModel, latency_model
 
 # %% auto #0
 __all__ = ['ROUNDINGS', 'kept_count', 'round_widths', 'select_filters', 'pruning_report', 'PruningSummary', 'pruning_summary',
-           'remove_filters', 'allocate_units', 'prune_filters']
+           'remove_filters', 'allocate_units', 'prune_filters', 'reachable_speedup']
 
 # %% ../../nbs/15_pruner.ipynb #2d7aa869
 def _check_ratio(value, what:str) -> float:
@@ -373,9 +373,12 @@ def allocate_units(graph:ChannelGraph, # the model's channel graph
     return {gi: np.sort(order[gi][:size[gi] - k]) for gi, k in widths.items() if k < size[gi]}
 
 # %% ../../nbs/15_pruner.ipynb #15b00004
-def _flops_model(graph:ChannelGraph) -> LatencyModel:
-    "The exact FLOPs of any widths, as a `LatencyModel` whose timer counts FLOPs instead of timing."
-    return latency_model(graph.model, timer=FakeTimer(lambda m, batch_size: count_flops(m, batch_size) / 1000),
+_COUNTS = dict(flops=lambda m: count_flops(m), params=lambda m: m.count_params())
+
+def _count_model(graph:ChannelGraph, kind:str) -> LatencyModel:
+    "The exact FLOPs or parameters of any widths, as a `LatencyModel` whose timer counts them instead of timing."
+    # both are linear in a layer's input and output widths, so the model's 3-5 samples per layer fit them exactly
+    return latency_model(graph.model, timer=FakeTimer(lambda m, batch_size: _COUNTS[kind](m) / 1000),
                          cache=False, unsupported=graph.unsupported_mode, progress=False)
 
 def _speed_measure(lm:LatencyModel, model:keras.Model) -> Callable:
@@ -388,24 +391,30 @@ def _speed_measure(lm:LatencyModel, model:keras.Model) -> Callable:
         return float(np.median(s[0]) / np.median(s[1])), float((q3 - q1) / 2 / q2)
     return measure
 
+def _latency_of(model, graph:ChannelGraph, latency) -> LatencyModel:
+    "`latency` itself (a `LatencyModel` of `model`), or the latency model built with the arguments it holds (a dict, or None)."
+    if isinstance(latency, LatencyModel):
+        if latency.graph.model is not model: raise ValueError("latency: this LatencyModel was built for another model")
+        return latency
+    if latency is None or isinstance(latency, dict):
+        return latency_model(model, unsupported=graph.unsupported_mode, **(latency or {}))
+    raise TypeError(f"latency must be a LatencyModel or a dict of latency_model arguments, got {type(latency).__name__}")
+
 def _prune_to_budget(model, graph, scores, target:float, kind:str, latency, ignored, round_to, min_filters, max_ratio,
                      criterion, attempts:int=3):
     "Allocate, rebuild, measure; ask for more while the delivered factor falls short (beyond its noise), less while it overshoots."
     if kind == 'speedup':
-        if isinstance(latency, LatencyModel):
-            if latency.graph.model is not model: raise ValueError("latency: this LatencyModel was built for another model")
-            lm = latency
-        elif latency is None or isinstance(latency, dict):
-            lm = latency_model(model, unsupported=graph.unsupported_mode, **(latency or {}))
-        else: raise TypeError(f"latency must be a LatencyModel or a dict of latency_model arguments, got {type(latency).__name__}")
+        lm = _latency_of(model, graph, latency)
         measure = _speed_measure(lm, model)
     else:
-        lm = _flops_model(graph)
-        measure = lambda pruned: (count_flops(model) / count_flops(pruned), 0.0)
-    budget, history, tried = lm.predict() / target, [], []
+        lm, count = _count_model(graph, kind), _COUNTS[kind]
+        measure = lambda pruned: (count(model) / count(pruned), 0.0)
+    budget, history, tried, seen = lm.predict() / target, [], [], set()
     for attempt in range(1, attempts + 1):
         drop = allocate_units(lm.graph, scores, lm, budget, ignored, round_to, min_filters, max_ratio, criterion)
         widths = {gi: lm.graph.groups[gi].size - len(units) for gi, units in drop.items()}
+        if tuple(sorted(widths.items())) in seen: break  # the adjusted budget chose the same widths: nothing new to measure
+        seen.add(tuple(sorted(widths.items())))
         pruned = lm.graph.rebuild(drop)
         got, noise = measure(pruned)
         tol = max(noise, 1e-9)
@@ -439,14 +448,15 @@ def prune_filters(model:keras.Model, # a built functional or Sequential model (n
                   rounding:str='balanced', # with round_to > 1: each width up or down keeping the total nearest ('balanced'), or 'down'
                   speedup:float|None=None, # instead of a ratio: this speed-up, measured on this device (`rice_prune.prune.latency`)
                   flops:float|None=None, # instead of a ratio: keep at most this share of the FLOPs, in (0, 1)
+                  params:float|None=None, # instead of a ratio: keep at most this share of the parameters, in (0, 1)
                   latency=None, # with speedup: a `LatencyModel` of `model`, or `latency_model` arguments as a dict (batch_size, timer, cache)
-                  max_ratio:float=0.75, # with speedup or flops: no layer loses more than this share of its filters
+                  max_ratio:float=0.75, # with speedup, flops or params: no layer loses more than this share of its filters
                  ) -> keras.Model: # a new, smaller, uncompiled model; `.removed_filters` and `.pruning_report` tell what changed
     "Remove the least important filters of `model`'s convolutions; return a new, physically smaller Keras model (the input is unchanged)."
     check_model(model, 'prune_filters')
-    given = [k for k, v in dict(ratio=ratio, speedup=speedup, flops=flops).items() if v is not None]
+    given = [k for k, v in dict(ratio=ratio, speedup=speedup, flops=flops, params=params).items() if v is not None]
     if len(given) != 1:
-        raise ValueError(f"prune_filters: give exactly one of ratio, speedup or flops, got {' and '.join(given) or 'none'}")
+        raise ValueError(f"prune_filters: give exactly one of ratio, speedup, flops or params, got {' and '.join(given) or 'none'}")
     if latency is not None and speedup is None: raise ValueError("prune_filters: latency goes with speedup")
     graph = ChannelGraph(model, unsupported=unsupported)
     if ratio is not None:
@@ -455,11 +465,12 @@ def prune_filters(model:keras.Model, # a built functional or Sequential model (n
                                  reduction=reduction, rounding=rounding)
         return _attach(graph.rebuild(graph.units_for(removed)), model, removed)
     if per_layer is not None or global_ranking:
-        raise ValueError("prune_filters: per_layer and global_ranking go with ratio; a speedup or flops budget chooses every width")
+        raise ValueError("prune_filters: per_layer and global_ranking go with ratio; a speedup, flops or params budget chooses every width")
     if speedup is not None and (isinstance(speedup, bool) or not isinstance(speedup, numbers.Real) or not speedup > 1):
         raise ValueError(f"speedup must be a number > 1 (how many times faster), got {speedup!r}")
-    if flops is not None and (isinstance(flops, bool) or not isinstance(flops, numbers.Real) or not 0 < flops < 1):
-        raise ValueError(f"flops must be a number in (0, 1) (the share of FLOPs to keep), got {flops!r}")
+    for name, share in dict(flops=flops, params=params).items():
+        if share is not None and (isinstance(share, bool) or not isinstance(share, numbers.Real) or not 0 < share < 1):
+            raise ValueError(f"{name} must be a number in (0, 1) (the share of {'FLOPs' if name == 'flops' else 'parameters'} to keep), got {share!r}")
     round_to, min_filters = _check_count(round_to, 'round_to'), _check_count(min_filters, 'min_filters')
     if isinstance(max_ratio, bool) or not isinstance(max_ratio, numbers.Real) or not 0 < max_ratio <= 1:
         raise ValueError(f"max_ratio must be a number in (0, 1], got {max_ratio!r}")
@@ -467,8 +478,30 @@ def prune_filters(model:keras.Model, # a built functional or Sequential model (n
     importance._check_data(data)
     ignored = _ignored_producers(graph, ignored_layers) | (set() if include_dense else _dense_producers(graph))
     scores = unit_scores(graph, importance(graph, data), reduction)
-    pruned, removed, report = _prune_to_budget(model, graph, scores, speedup or 1 / flops, given[0], latency, ignored,
+    pruned, removed, report = _prune_to_budget(model, graph, scores, speedup or 1 / (flops or params), given[0], latency, ignored,
                                                round_to, min_filters, max_ratio, importance.name)
     _attach(pruned, model, removed)
     object.__setattr__(pruned, 'budget_report', report)
     return pruned
+
+# %% ../../nbs/15_pruner.ipynb #15b0010b
+def reachable_speedup(model:keras.Model, # a built functional or Sequential model
+                      latency=None, # a `LatencyModel` of `model`, or `latency_model` arguments as a dict (batch_size, timer, cache)
+                      ignored_layers=None, # layers whose filters stay, as in `prune_filters`
+                      include_dense:bool=False, # also prune hidden Dense units, as in `prune_filters`
+                      round_to:int=1, # kept counts are multiples of this
+                      min_filters:int=1, # every layer keeps at least this many filters
+                      max_ratio:float=0.75, # no layer loses more than this share of its filters
+                      unsupported:str='error', # as in `prune_filters`
+                     ) -> float: # the largest speed-up `prune_filters(model, speedup=...)` can be asked for, predicted
+    "The speed-up the latency model predicts with every layer at its fewest filters: the most `prune_filters` can deliver."
+    check_model(model, 'reachable_speedup')
+    round_to, min_filters = _check_count(round_to, 'round_to'), _check_count(min_filters, 'min_filters')
+    graph = ChannelGraph(model, unsupported=unsupported)
+    lm = _latency_of(model, graph, latency)
+    ignored = _ignored_producers(graph, ignored_layers) | (set() if include_dense else _dense_producers(graph))
+    fewest = {}
+    for g in graph.groups:
+        candidates = int(_removable(graph, g, ignored).sum())
+        if candidates: fewest[g.index] = _fewest(g, candidates, round_to, min_filters, max_ratio)
+    return lm.predict() / lm.predict(fewest)

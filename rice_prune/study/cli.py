@@ -49,6 +49,9 @@ def rice_prune_study(preset:str='quick', # 'quick' (minutes on a CPU, synthetic 
                      out:str=None, # output folder (default: ./rice_prune_study/<preset>)
                      models:str=None, # comma-separated networks, e.g. cnn,cnn_light (default: the preset's)
                      ratios:str=None, # comma-separated pruning ratios in (0, 1), e.g. 0.05,0.1,0.2
+                     speedup:str=None, # also prune to these speed-ups, measured on this machine: e.g. 2, or 2,3
+                     speedup_batch:int=None, # images per batch the speed-ups hold for (default 32)
+                     speedup_path:str=None, # inference path they are timed on: keras (default) or tflite
                      criterion:str=None, # importance criterion: l1 (the study's), l2, fpgm, taylor, apoz, dead, bn_scale, random
                      recover:str=None, # comma-separated recoveries after pruning: classifier (the study's), distill, fine_tune
                      epochs:int=None, # the most training epochs per network
@@ -63,8 +66,8 @@ def rice_prune_study(preset:str='quick', # 'quick' (minutes on a CPU, synthetic 
                      debug:store_true=False, # on an error, the full traceback; TensorFlow's own log lines on the terminal
                     ):
     "Run the rice_prune study end to end and write report.md and report.html."
-    settings = dict(models=models, ratios=ratios, criterion=criterion, epochs=epochs, image_size=image_size,
-                    recover=recover, recover_epochs=recover_epochs)
+    settings = dict(models=models, ratios=ratios, speedups=speedup, speedup_batch=speedup_batch, speedup_path=speedup_path,
+                    criterion=criterion, epochs=epochs, image_size=image_size, recover=recover, recover_epochs=recover_epochs)
     if max_per_class is not None: settings['max_per_class'] = max_per_class
     if vgg_weights is not None: settings['vgg_weights'] = None if vgg_weights.lower() == 'none' else vgg_weights
     if no_export: settings['export'] = False

@@ -19,6 +19,7 @@ from ..models import MODELS, MIN_INPUT_SIZE, build_model
 from ..evaluate import generalization_test
 from ..tracking import describe_dataset, save_training_log_to_sqlite
 from ..prune.importance import get_importance
+from ..prune.latency import get_timer
 from ..prune.recover import RECOVERIES
 from .steps import step_run_id
 
@@ -39,6 +40,9 @@ class StudyConfig:
     epochs: int = 12                      # the most training epochs per network
     patience: int|None = 3                # early-stopping patience (the study: 5)
     ratios: tuple = (0.2, 0.5)            # shares of filters removed, each in (0, 1) (the study: `STUDY_RATIOS`)
+    speedups: tuple = ()                  # also prune to these speed-ups, each > 1, measured on this machine (`prune_filters(speedup=)`)
+    speedup_batch: int = 32               # images per batch the speed-ups are measured at
+    speedup_path: str = 'keras'           # the inference path they are timed on: 'keras' (graph) or 'tflite' (`rice_prune.prune.TIMERS`)
     criterion: str = 'l1'                 # importance criterion (`rice_prune.prune.CRITERIA`)
     recover: tuple = ('classifier', 'distill')  # recoveries after pruning, each from the same pruned model (`RECOVERIES`)
     recover_epochs: int = 5               # the most epochs of each recovery (early stopping on the validation loss)
@@ -90,6 +94,16 @@ def _check_ratios(value) -> tuple:
     if len(set(checked)) != len(checked): raise ValueError(f"ratios lists a value twice: {checked}")
     return tuple(checked)
 
+def _check_speedups(value) -> tuple:
+    checked = []
+    for v in _as_tuple(value, 'speedups'):
+        try: v = float(v)
+        except (TypeError, ValueError): raise ValueError(f"speedups must be numbers > 1, got {v!r}") from None
+        if not v > 1: raise ValueError(f"every speed-up must be above 1 (how many times faster the pruned network runs), got {v!r}")
+        checked.append(v)
+    if len(set(checked)) != len(checked): raise ValueError(f"speedups lists a value twice: {checked}")
+    return tuple(checked)
+
 def _check_recover(value) -> tuple:
     names = _as_tuple(value, 'recover')
     if not names: raise ValueError(f"recover must name at least one recovery: {', '.join(RECOVERIES)}")
@@ -100,7 +114,7 @@ def _check_recover(value) -> tuple:
 
 # %% ../../nbs/21_study_config.ipynb #e5a3e620
 def _check_numbers(c:StudyConfig):
-    for name in ('batch_size', 'epochs', 'recover_epochs', 'latency_runs', 'synthetic_per_class'):
+    for name in ('batch_size', 'epochs', 'recover_epochs', 'latency_runs', 'synthetic_per_class', 'speedup_batch'):
         _positive_int(name, getattr(c, name))
     for name in ('max_per_class', 'patience', 'dead_filter_images'): _positive_int(name, getattr(c, name), allow_none=True)
     for name in ('export', 'deterministic'):
@@ -122,13 +136,16 @@ def study_config(preset:str='quick', # 'quick' or 'paper' (see `PRESETS`)
     if unknown: raise TypeError(f"Unknown study setting(s) {unknown}; settings: {', '.join(f for f in fields if f != 'preset')}")
     c = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None or k in _NONE_MEANS_SOMETHING})
     models, ratios, recover = _check_models(c.models), _check_ratios(c.ratios), _check_recover(c.recover)
+    speedups = _check_speedups(c.speedups)
+    if not ratios and not speedups: raise ValueError("ratios and speedups are both empty: give at least one pruning ratio or speed-up")
     get_importance(c.criterion)  # raises for an unknown criterion, naming the known ones
+    get_timer(c.speedup_path)    # ... and for an unknown inference path
     if not isinstance(c.criterion, str): raise ValueError("criterion must be a name (the study's log stores it as text)")
     size = _positive_int('image_size', c.image_size)
     small = {m: MIN_INPUT_SIZE[m] for m in models if size < MIN_INPUT_SIZE[m]}
     if small: raise ValueError(f"image_size={size} is too small for {', '.join(f'{m} (at least {s})' for m, s in small.items())}")
     _check_numbers(c)
-    return replace(c, models=models, ratios=ratios, recover=recover, image_size=size)
+    return replace(c, models=models, ratios=ratios, speedups=speedups, recover=recover, image_size=size)
 
 # %% ../../nbs/21_study_config.ipynb #5a6a2df9
 def study_data(data=None, # the dataset folder, a `RiceData`, or None: the synthetic stand-in (generated once, then reused)

@@ -59,17 +59,18 @@ def _model_table(s:StudyState, records:dict) -> pd.DataFrame:
 _INTERVALS = ('test_accuracy_low', 'test_accuracy_high', 'n_test', 'drop', 'drop_low', 'drop_high')
 
 def _pruning_rows(s:StudyState, records:dict, m:str) -> list:
-    "The unpruned network's row, then one row per pruning step (ratio × recovery) of network `m`."
+    "The unpruned network's row, then one row per pruning step (ratio or speed-up × recovery) of network `m`."
     base, cost = records[f'evaluate-{m}'], cost_summary({m: s.load(m)}).loc[m]
     rows = [dict(model=m, ratio=0.0, recovery='none', filters=cost.filters, params=cost.params, flops=cost.flops,
                  flops_reduction=0.0, accuracy_pruned=base['test_accuracy'], test_accuracy=base['test_accuracy'],
                  test_accuracy_low=base['test_accuracy_low'], test_accuracy_high=base['test_accuracy_high'],
                  n_test=base['n_test'], drop=0.0, drop_low=0.0, drop_high=0.0,
-                 perturbed_accuracy=base['generalization_accuracy'], recovery_epochs=0)]
+                 perturbed_accuracy=base['generalization_accuracy'], recovery_epochs=0, speedup=np.nan)]
     for st in s.steps:
         if st['kind'] == 'prune' and st['model'] == m:
             r = records[st['name']]
-            rows.append(dict(model=m, ratio=st['ratio'], recovery=st['recovery'], filters=r['filters'], params=r['params'],
+            # a speed-up's row: the share of filters its widths removed, and the speed-up asked for
+            rows.append(dict(model=m, ratio=r.get('ratio', st['ratio']), speedup=st.get('speedup', np.nan), recovery=st['recovery'], filters=r['filters'], params=r['params'],
                              flops=r['flops'], flops_reduction=1 - r['flops'] / cost.flops, accuracy_pruned=r['accuracy_pruned'],
                              test_accuracy=r['test_accuracy'], **{k: r[k] for k in _INTERVALS},
                              perturbed_accuracy=r['generalization_accuracy'], recovery_epochs=r['recovery_epochs']))
@@ -82,20 +83,31 @@ def _pruning_table(s:StudyState, records:dict) -> pd.DataFrame:
 
 # %% ../../nbs/22_study_report.ipynb #76c44db3
 def _latency_table(s:StudyState, records:dict) -> pd.DataFrame:
-    "Latency of each network, unpruned and at each ratio (the recoveries of one ratio share its architecture: timed once)."
+    "Latency of each network, unpruned and per pruned architecture (a ratio's or speed-up's recoveries share one: timed once)."
     rows = []
     for m in s.config.models:
         base = _load(s.out, f'evaluate-{m}')['latency']
-        rows.append(dict(model=m, ratio=0.0, ms_batch1=base.median_ms.loc[1], ms_batch32=base.median_ms.loc[32]))
+        rows.append(dict(model=m, pruned='unpruned', ratio=0.0, requested=np.nan, ms_batch1=base.median_ms.loc[1],
+                         ms_batch32=base.median_ms.loc[32]))
         timed = set()
         for st in s.steps:
-            if st['kind'] == 'prune' and st['model'] == m and st['ratio'] not in timed:
-                timed.add(st['ratio'])
-                lat = _load(s.out, st['name'])['latency']
-                rows.append(dict(model=m, ratio=st['ratio'], ms_batch1=lat.median_ms.loc[1], ms_batch32=lat.median_ms.loc[32]))
+            arch = st.get('speedup') or st['ratio']
+            if st['kind'] != 'prune' or st['model'] != m or arch in timed: continue
+            timed.add(arch)
+            saved, record = _load(s.out, st['name']), records[st['name']]
+            lat, speed = saved['latency'], saved['speed']
+            rows.append(dict(model=m, pruned=f"×{st['speedup']:g} asked" if st.get('speedup') else f"−{st['ratio']:.0%} filters",
+                             ratio=record.get('ratio', st['ratio']), requested=st.get('speedup', np.nan),
+                             ms_batch1=lat.median_ms.loc[1], ms_batch32=lat.median_ms.loc[32],
+                             **{f'speedup_batch{b}{q}': speed[f'batch{b}'][k] for b in (1, 32)
+                                for q, k in (('', 'median'), ('_q1', 'q1'), ('_q3', 'q3'))}))
+            if st.get('speedup'):  # what it delivered where it was asked for: timed side by side on that path, at that batch
+                t = records[st['target']]
+                rows[-1].update(path=t['conditions']['path'], batch=t['batch_size'], delivered=t['measured'],
+                                delivered_noise=t['noise'], reached=t['reached'])
+            conditions = speed['conditions']
     table = pd.DataFrame(rows)
-    base = table.groupby('model').ms_batch1.transform('first'), table.groupby('model').ms_batch32.transform('first')
-    table['speedup_batch1'], table['speedup_batch32'] = base[0] / table.ms_batch1, base[1] / table.ms_batch32
+    table.attrs['conditions'] = locals().get('conditions')  # the timings' device, path, threads, versions (None: nothing pruned)
     return table
 
 def _export_table(s:StudyState, records:dict) -> pd.DataFrame:
@@ -252,12 +264,18 @@ def _pruning_plot(pruning:pd.DataFrame):
     for ax, m in zip(axes.flat, models):
         g = pruning[pruning.model == m]
         base, pruned = g[g.recovery == 'none'], g[g.recovery != 'none']
-        first = pruned[pruned.recovery == pruned.recovery.iloc[0]] if len(pruned) else pruned
+        first = pruned[(pruned.recovery == pruned.recovery.iloc[0]) & pruned.speedup.isna()] if len(pruned) else pruned
         ax.plot([0, *first.ratio * 100], [base.test_accuracy.iloc[0] * 100, *first.accuracy_pruned * 100], 'x:', color='grey', label='pruned only')
         for rec, r in pruned.groupby('recovery', sort=False):
-            r = pd.concat([base, r])
-            ax.errorbar(r.ratio * 100, r.test_accuracy * 100, fmt='o-', capsize=3, label=rec,
-                        yerr=[(r.test_accuracy - r.test_accuracy_low) * 100, (r.test_accuracy_high - r.test_accuracy) * 100])
+            uniform, targeted = pd.concat([base, r[r.speedup.isna()]]), r[r.speedup.notna()]
+            bars = ax.errorbar(uniform.ratio * 100, uniform.test_accuracy * 100, fmt='o-', capsize=3, label=rec,
+                               yerr=[(uniform.test_accuracy - uniform.test_accuracy_low) * 100,
+                                     (uniform.test_accuracy_high - uniform.test_accuracy) * 100])
+            if len(targeted):  # pruned to a speed-up: its own widths, a point of its own at the share of filters they removed
+                ax.errorbar(targeted.ratio * 100, targeted.test_accuracy * 100, fmt='*', ms=10, capsize=3,
+                            color=bars.lines[0].get_color(), label=f'{rec}, to a speed-up',
+                            yerr=[(targeted.test_accuracy - targeted.test_accuracy_low) * 100,
+                                  (targeted.test_accuracy_high - targeted.test_accuracy) * 100])
         ax.plot(STUDY_PRUNING.pruning_ratio * 100, STUDY_PRUNING.test_accuracy * 100, 's--', color='black', alpha=0.5, label='study VGG16 (real data)')
         ax.set(xlabel='filters removed (%)', title=m); ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel('test accuracy (%)'); axes[0, -1].legend(fontsize=7)
@@ -279,23 +297,61 @@ def _pruning_section(rep:Report, s:StudyState, models:pd.DataFrame, pruning:pd.D
                            drop=[_fmt_drop(*v) for v in pruning[['drop', 'drop_low', 'drop_high']].values],
                            perturbed_accuracy=pruning.perturbed_accuracy.map(_fmt_pct),
                            study_vgg16_accuracy=pruning.study_vgg16_accuracy.map(_fmt_pct))
-    rep.table(_pretty(shown.drop(columns=['test_accuracy_low', 'test_accuracy_high', 'drop_low', 'drop_high'])),
+    hidden = ['test_accuracy_low', 'test_accuracy_high', 'drop_low', 'drop_high'] + ['speedup'] * bool(pruning.speedup.isna().all())
+    rep.table(_pretty(shown.drop(columns=hidden)),
               caption='Pruning table (drop in points: unpruned − recovered)', index=False)
     rep.figure(_pruning_plot(pruning), caption='Test accuracy (95 % interval) against the share of filters removed', name='pruning')
     pruned = pruning[pruning.ratio > 0].assign(misclassified=lambda t: ((1 - t.test_accuracy) * t.n_test).round(),
-                                               display_name=lambda t: t.model + ' −' + (t.ratio * 100).round().astype(int).astype(str) + '% ' + t.recovery)
+                                               display_name=lambda t: t.model + [f' ×{v:g} ' if v == v else f' −{r:.0%} ' for r, v in zip(t.ratio, t.speedup)] + t.recovery)
     cols = ['flops', 'filters', 'misclassified', 'display_name']
     rep.figure(plot_summary(pd.concat([summary[cols], pruned[cols]]).reset_index(drop=True),
                             title='FLOPs and filters against misclassified test images, pruned models included'),
                caption='Every model of this run, unpruned and pruned', name='summary-pruned')
 
 # %% ../../nbs/22_study_report.ipynb #66eb27f3
+def _fmt_speed(median, q1, q3) -> str:
+    "A speed-up and its quartiles: '1.52 [1.48–1.57]'."
+    return '' if pd.isna(median) else f'{median:.2f} [{q1:.2f}–{q3:.2f}]'
+
+def _fmt_delivered(measured, noise) -> str:
+    "A delivered speed-up and its noise (half the interquartile range of the rounds' ratios): '1.95 (±3%)'."
+    return '' if pd.isna(measured) else f'{measured:.2f} (±{noise:.0%})'
+
+def _latency_notes(latency:pd.DataFrame) -> list:
+    "Plain sentences: which pruned networks are not faster, and how each speed-up request was met."
+    notes = []
+    for row in latency[latency.pruned != 'unpruned'].itertuples():
+        for b in (1, 32):
+            median, q1, q3 = (getattr(row, f'speedup_batch{b}{q}') for q in ('', '_q1', '_q3'))
+            if q3 < 1: notes.append(f"**{row.model} {row.pruned} is slower than the unpruned network** at batch {b}: {_fmt_speed(median, q1, q3)}.")
+            elif q1 <= 1: notes.append(f"**{row.model} {row.pruned} is not measurably faster** at batch {b}: {_fmt_speed(median, q1, q3)}.")
+        if not pd.isna(row.requested):
+            verdict = 'met (within the timing noise)' if row.reached else f'**short of it** ({row.delivered / row.requested:.0%} of the request)'
+            notes.append(f"{row.model} asked for ×{row.requested:g} at batch {int(row.batch)} ({row.path}): delivered "
+                         f"{_fmt_delivered(row.delivered, row.delivered_noise)}, {verdict}.")
+    return notes
+
 def _latency_export_sections(rep:Report, s:StudyState, records:dict, latency:pd.DataFrame, exports:pd.DataFrame):
     c = s.config
     rep.heading('Latency')
-    rep.text(f"Median milliseconds per batch of `model.predict_on_batch` on this machine ({c.latency_runs} timed calls after warm-up), "
-             "unpruned and pruned; speed-up relative to the unpruned network.")
-    rep.table(_pretty(latency), caption='Inference latency', index=False)
+    cond = latency.attrs.get('conditions')
+    rep.text(f"Milliseconds per batch: the median of {c.latency_runs} timed calls of `model.predict_on_batch` after warm-up. "
+             f"Speed-up: the unpruned network's time over the pruned one's, the two timed side by side in {max(c.latency_runs, 5)} "
+             "interleaved rounds (Keras' graph path, as `prune_filters(speedup=)` times them), so that a slow spell of the machine "
+             "hits both alike: the median of the rounds' ratios, and their quartiles in brackets"
+             + (f"; measured on {cond['device']}, {cond['threads']} thread(s), TensorFlow {cond['tensorflow']}, Keras {cond['keras']}"
+                if cond else '') + ". A network pruned to a speed-up (×N asked) also gives the request and what it "
+             "delivered where it was asked for — its path and batch size, timed side by side when it was pruned — with the noise "
+             "of that timing (half the interquartile range of the rounds' ratios).")
+    speed = lambda col: [_fmt_speed(*v) for v in latency.reindex(columns=[col, f'{col}_q1', f'{col}_q3']).values]
+    shown = latency[['model', 'pruned', 'ms_batch1', 'ms_batch32']].assign(
+        speedup_batch1=speed('speedup_batch1'), speedup_batch32=speed('speedup_batch32'))
+    if latency.requested.notna().any():
+        shown = shown.assign(requested=latency.requested, path=latency.path.fillna(''),
+                             batch=latency.batch.map(lambda b: '' if pd.isna(b) else f'{int(b)}'),
+                             delivered=[_fmt_delivered(*v) for v in latency[['delivered', 'delivered_noise']].values])
+    rep.table(_pretty(shown), caption='Inference latency and speed-up', index=False)
+    for line in _latency_notes(latency): rep.text(line)
     if not len(exports): return
     rep.heading('Exported models')
     rep.text(f"The best pruned model of each network — the one with the fewest FLOPs whose test accuracy is within "
@@ -311,7 +367,7 @@ def _latency_export_sections(rep:Report, s:StudyState, records:dict, latency:pd.
 def write_study_report(s:StudyState, # the study's state, its plan (`s.steps`) included
                        records:dict, # the records of every step, by name (from `rice_prune.study.steps.run_steps`)
                        steps:pd.DataFrame, # the table of the steps: status and seconds
-                      ) -> tuple: # (report.md, report.html, {'models', 'pruning', 'exports'} tables)
+                      ) -> tuple: # (report.md, report.html, {'models', 'pruning', 'latency', 'exports'} tables)
     "Write report.md and report.html into the study's folder; return their paths and the main tables."
     import matplotlib.pyplot as plt
     models, pruning = _model_table(s, records), _pruning_table(s, records)
@@ -329,4 +385,4 @@ def write_study_report(s:StudyState, # the study's state, its plan (`s.steps`) i
     rep.table(steps.assign(seconds=steps.seconds.round(1)), caption='Where the time went (seconds of each step when it ran)')
     plt.close('all')
     md, html = rep.write(s.out)
-    return md, html, dict(models=models, pruning=pruning, exports=exports)
+    return md, html, dict(models=models, pruning=pruning, latency=latency, exports=exports)

@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import keras
 from fastcore.basics import patch
@@ -24,7 +25,8 @@ from ..compat import op_determinism
 from ..data import atomic_write, RiceData
 from ..models import imagenet_weights_path
 from ..cost import cost_summary
-from ..prune.pruner import prune_filters
+from ..prune.pruner import prune_filters, reachable_speedup
+from ..prune.latency import KerasTimer, get_timer
 from ..prune.recover import get_recovery
 from ..prune.importance import get_importance
 from ..prune.activations import dead_filter_stats, dead_filter_summary
@@ -34,11 +36,11 @@ from ..tracking import SQLiteLogger, connect
 from ..export import export_model
 from .steps import fingerprint, run_steps, step_run_id, folder_lock
 from .config import StudyConfig, StudyState, study_config, study_data
-from .report import write_study_report, _fmt_pct, _fmt_ci, _fmt_drop
+from .report import write_study_report, _fmt_pct, _fmt_ci, _fmt_drop, _fmt_delivered
 
 # %% auto #0
 __all__ = ['STUDY_FORMAT', 'STUDY_STEPS', 'STUDY_RELOGS', 'data_fingerprint', 'study_plan', 'train_step', 'evaluate_step',
-           'prune_step', 'export_step', 'StudyResult', 'default_study_dir', 'run_study']
+           'target_step', 'prune_step', 'export_step', 'StudyResult', 'default_study_dir', 'run_study']
 
 # %% ../../nbs/23_study_run.ipynb #05e5c20f
 STUDY_FORMAT = 2  # bump when the meaning of a step changes, so old results are not reused (2: one step per recovery)
@@ -51,12 +53,25 @@ def data_fingerprint(data:RiceData) -> str:
 
 def _pct(ratio:float) -> str: return f'{round(ratio * 100, 4):g}'.replace('.', '_')
 
+def _times(speedup:float) -> str: return f'x{round(speedup, 4):g}'.replace('.', '_')
+
 def _prune_steps(c:StudyConfig, m:str, train_fp:str) -> list:
-    "One step per (ratio, recovery): each recovery starts from the same pruned model."
-    return [dict(name=f'prune-{m}-{c.criterion}-{_pct(r)}-{rec}', kind='prune', model=m, ratio=r, recovery=rec,
-                 fingerprint=fingerprint(dict(format=STUDY_FORMAT, step='prune', train=train_fp, ratio=r, criterion=c.criterion,
-                                              recovery=rec, epochs=c.recover_epochs, seed=c.seed, latency=c.latency_runs)))
-            for r in c.ratios for rec in c.recover]
+    "One step per (ratio, recovery); per speed-up, the step choosing the widths, then one per recovery of that pruned model."
+    common = dict(format=STUDY_FORMAT, step='prune', train=train_fp, criterion=c.criterion, epochs=c.recover_epochs,
+                  seed=c.seed, latency=c.latency_runs, speed='side by side')
+    steps = [dict(name=f'prune-{m}-{c.criterion}-{_pct(r)}-{rec}', kind='prune', model=m, ratio=r, recovery=rec,
+                  fingerprint=fingerprint(dict(common, ratio=r, recovery=rec)))
+             for r in c.ratios for rec in c.recover]
+    for sp in c.speedups:
+        # the widths depend on this machine's timings: another machine (or TensorFlow) chooses them again
+        target = dict(name=f'target-{m}-{c.criterion}-{_times(sp)}', kind='target', model=m, ratio=None, speedup=sp,
+                      fingerprint=fingerprint(dict(format=STUDY_FORMAT, step='target', train=train_fp, speedup=sp,
+                                                   criterion=c.criterion, batch=c.speedup_batch, conditions=get_timer(c.speedup_path).conditions)))
+        steps += [target] + [dict(name=f'prune-{m}-{c.criterion}-{_times(sp)}-{rec}', kind='prune', model=m, ratio=None,
+                                  speedup=sp, target=target['name'], recovery=rec,
+                                  fingerprint=fingerprint(dict(common, target=target['fingerprint'], recovery=rec)))
+                             for rec in c.recover]
+    return steps
 
 def _model_steps(c:StudyConfig, m:str, data_fp:str) -> list:
     "Network `m`'s steps: train, evaluate, prune at each ratio and recover each way, export."
@@ -66,8 +81,8 @@ def _model_steps(c:StudyConfig, m:str, data_fp:str) -> list:
              dict(name=f'evaluate-{m}', kind='evaluate', model=m, ratio=0.0, run_id=train_fp[:32],
                   fingerprint=fingerprint(dict(format=STUDY_FORMAT, step='evaluate', train=train_fp,
                                                dead=c.dead_filter_images, latency=c.latency_runs, seed=c.seed)))]
-    prune = _prune_steps(c, m, train_fp)
-    steps += prune
+    steps += _prune_steps(c, m, train_fp)
+    prune = [s for s in steps if s['kind'] == 'prune']
     if c.export and prune:
         steps.append(dict(name=f'export-{m}', kind='export', model=m, ratio=None,
                           fingerprint=fingerprint(dict(format=STUDY_FORMAT, step='export', prune=[s['fingerprint'] for s in prune],
@@ -76,8 +91,8 @@ def _model_steps(c:StudyConfig, m:str, data_fp:str) -> list:
 
 def study_plan(config:StudyConfig, # the checked settings (`study_config`)
                data_fp:str, # the data's fingerprint (`data_fingerprint`)
-              ) -> list: # one dict per step: name, kind, model, ratio, (recovery,) fingerprint (and run_id for an evaluation)
-    "Every step of the study, in order: per network, train, evaluate, prune at each ratio with each recovery, export."
+              ) -> list: # one dict per step: name, kind, model, ratio, (recovery, speedup,) fingerprint (and run_id for an evaluation)
+    "Every step of the study, in order: per network, train, evaluate, prune at each ratio (and speed-up) with each recovery, export."
     return [step for m in config.models for step in _model_steps(config, m, data_fp)]
 
 # %% ../../nbs/23_study_run.ipynb #f57eb247
@@ -157,18 +172,57 @@ def _paired_drop(s:StudyState, m:str, evaluation) -> dict:
     d = compare_evaluations(pickle.loads((s.out/'steps'/f'evaluate-{m}.pkl').read_bytes())['clean'], evaluation)
     return dict(drop=-d.difference, drop_low=-d.high, drop_high=-d.low, drop_p_value=d.p_value)
 
+def _criterion_data(s:StudyState):
+    "The training images for a criterion that needs data ('apoz', 'taylor', ...), else None."
+    return s.data.train if get_importance(s.config.criterion).needs_data else None
+
+def _latency_args(s:StudyState) -> dict:
+    "The study's latency models: the speed-ups' batch and path, kept in the study's `latency/` folder."
+    c = s.config
+    return dict(batch_size=c.speedup_batch, timer=c.speedup_path, cache=s.out/'latency', progress=s.progress)
+
+def target_step(s:StudyState, step:dict, records:dict) -> dict:
+    "Prune the trained network to `step['speedup']` measured on this machine; save the pruned model (before recovery)."
+    m, sp, c = step['model'], step['speedup'], s.config
+    try:
+        pruned = prune_filters(s.load(m), speedup=sp, criterion=c.criterion, data=_criterion_data(s),
+                               latency=_latency_args(s))
+    except ValueError as e:  # a speed-up beyond this network's reach on this machine
+        raise ValueError(f"speedups: {m} can't be pruned to {sp:g}x on this machine at batch {c.speedup_batch}: {e}") from None
+    name = f"{m}-{c.criterion}-{_times(sp)}-pruned"
+    _save_model(pruned, s.model_path(name))
+    report = pruned.budget_report
+    return dict(files=[f'models/{name}.keras', f'models/{m}.keras'], model_file=f'models/{name}.keras', batch_size=c.speedup_batch,
+                **{k: report[k] for k in ('requested', 'predicted', 'measured', 'noise', 'attempts', 'reached', 'conditions')},
+                **_costs(pruned))
+
+def _speed(base:keras.Model, pruned:keras.Model, rounds:int) -> dict:
+    "The pruned network's speed-up over the unpruned one at batch 1 and 32, the two timed side by side (Keras' graph path): median and quartiles of the rounds' ratios."
+    timer, speed = KerasTimer(rounds=max(rounds, 5)), {}
+    for batch in (1, 32):
+        timer.warm(base, batch, seconds=0.5)
+        seconds = timer.measure([base, pruned], batch)
+        q1, median, q3 = np.percentile(seconds[0] / seconds[1], [25, 50, 75])
+        speed[f'batch{batch}'] = dict(median=float(median), q1=float(q1), q3=float(q3))
+    return dict(speed, conditions=timer.conditions)
+
 def prune_step(s:StudyState, step:dict, records:dict) -> dict:
-    "Prune the trained network's convolutions at `step['ratio']`, recover the `step['recovery']` way, evaluate; save the model."
+    "Prune the trained network at `step['ratio']` (or take its target step's model), recover the `step['recovery']` way, evaluate; save the model."
     m, r, rec, c = step['model'], step['ratio'], step['recovery'], s.config
-    base, needs_data = s.load(m), get_importance(c.criterion).needs_data
-    pruned = prune_filters(base, r, c.criterion, data=s.data.train if needs_data else None)  # convolutions only, as the study
+    base = s.load(m)
+    if step.get('speedup'):  # the widths were chosen once, by timing: every recovery starts from that model
+        target = records[step['target']]
+        pruned = keras.models.load_model(s.out/target['model_file'], compile=False)
+        name, label = f"{m}-{c.criterion}-{_times(step['speedup'])}-{rec}", f"{m} ×{step['speedup']:g} ({rec})"
+    else:
+        pruned = prune_filters(base, r, c.criterion, data=_criterion_data(s))  # convolutions only, as the study
+        name, label = f"{m}-{c.criterion}-{_pct(r)}-{rec}", f'{m} −{r:.0%} ({rec})'
     before = evaluate_model(pruned, s.data.test, s.data.class_names)
     run = _recover(s, pruned, base, rec)
-    name = f"{m}-{c.criterion}-{_pct(r)}-{rec}"
     _save_model(pruned, s.model_path(name))
-    ev = s.evaluate(pruned, f'{m} −{r:.0%} ({rec})')
+    ev = s.evaluate(pruned, label)
     latency = measure_latency(pruned, (1, 32), n_runs=c.latency_runs, seed=c.seed)
-    saved = dict(**ev, latency=latency, before=before)
+    saved = dict(**ev, latency=latency, before=before, speed=_speed(base, pruned, c.latency_runs))
     _pickle(saved, s.out/'steps'/f"{step['name']}.pkl")
     drop, est = _paired_drop(s, m, ev['clean']), ev['clean'].estimate
     # the trained network too: a retrained one (its file changed) makes this step run again
@@ -176,14 +230,18 @@ def prune_step(s:StudyState, step:dict, records:dict) -> dict:
                   **_costs(pruned), accuracy_pruned=before.accuracy, test_accuracy=ev['clean'].accuracy,
                   test_accuracy_low=est.low, test_accuracy_high=est.high, n_test=est.n, **drop,
                   generalization_accuracy=ev['perturbed'].accuracy, misclassified=ev['clean'].n_misclassified,
-                  recovery_epochs=run.epochs, recovery_history=run.history, recovery_times=run.times)
+                  recovery_epochs=run.epochs, recovery_history=run.history, recovery_times=run.times,
+                  speedup_batch1=saved['speed']['batch1']['median'], speedup_batch32=saved['speed']['batch32']['median'])
+    if step.get('speedup'):  # its share of filters removed, as the log's ratio
+        record.update(speedup=step['speedup'], ratio=1 - record['filters'] / _costs(base)['filters'],
+                      files=record['files'] + [target['model_file']])
     _log_prune(s, step, record, saved, pruned)
     return record
 
 def _log_prune(s:StudyState, step:dict, record:dict, saved:dict, model=None):
     "The pruned network's run in the experiment log, from its step's record, what it saved (its `.pkl`) and the model."
     clean = saved['clean']
-    s.log(step, times=record.get('recovery_times'), history=record.get('recovery_history'),  # older records lack them
+    s.log({**step, 'ratio': record.get('ratio', step['ratio'])}, times=record.get('recovery_times'), history=record.get('recovery_history'),  # older records lack them
           model=model or keras.models.load_model(s.out/record['model_file'], compile=False), evaluation=clean,
           test_accuracy=clean.accuracy, pruning_criterion=s.config.criterion, accuracy_before_recovery=saved['before'].accuracy,
           recovery=[record['recovery']], generalization_accuracy=saved['perturbed'].accuracy,
@@ -207,7 +265,7 @@ def export_step(s:StudyState, step:dict, records:dict) -> dict:
     files = [os.path.relpath(p, s.out) for p in table.path]
     return dict(files=files + [f"steps/{step['name']}.pkl", best['model_file']], best=best['model_file'], ratio=best.get('ratio'))
 
-STUDY_STEPS = {'train': train_step, 'evaluate': evaluate_step, 'prune': prune_step, 'export': export_step}
+STUDY_STEPS = {'train': train_step, 'evaluate': evaluate_step, 'target': target_step, 'prune': prune_step, 'export': export_step}
 
 def _saved(s:StudyState, step:dict) -> dict: return pickle.loads((s.out/'steps'/f"{step['name']}.pkl").read_bytes())
 
@@ -233,7 +291,8 @@ class StudyResult:
     db: Path                # the SQLite experiment log
     steps: pd.DataFrame     # one row per step: kind, model, ratio, status ('ran' or 'reused'), seconds
     models: pd.DataFrame    # one row per network: size, cost and accuracy, beside the study's
-    pruning: pd.DataFrame   # one row per (network, ratio)
+    pruning: pd.DataFrame   # one row per (network, ratio or speed-up, recovery)
+    latency: pd.DataFrame   # one row per network and pruned architecture: milliseconds, speed-ups side by side
     exports: pd.DataFrame   # one row per (network, format)
     timings: dict           # seconds spent loading the data, in the steps, and writing the report (this invocation)
 
@@ -252,15 +311,21 @@ def summary(self:StudyResult) -> str:
     "A few lines to print at the end: the main tables, and where the report and the experiment log are."
     models = self.models.assign(test_accuracy=[_fmt_ci(*v) for v in self.models[['test_accuracy', 'test_accuracy_low', 'test_accuracy_high']].values])
     p = self.pruning[self.pruning.ratio > 0]
-    deepest = p[p.ratio == p.groupby('model').ratio.transform('max')]
-    deepest = deepest.assign(ratio=deepest.ratio.map('{:.0%}'.format), flops_reduction=deepest.flops_reduction.map(_fmt_pct), accuracy_pruned=deepest.accuracy_pruned.map(_fmt_pct),
-                             test_accuracy=[_fmt_ci(*v) for v in deepest[['test_accuracy', 'test_accuracy_low', 'test_accuracy_high']].values],
-                             drop=[_fmt_drop(*v) for v in deepest[['drop', 'drop_low', 'drop_high']].values])
+    uniform, targeted = p[p.speedup.isna()], p[p.speedup.notna()]
+    # the deepest uniform cut of each network, and every network pruned to a speed-up
+    shown = pd.concat([uniform[uniform.ratio == uniform.groupby('model').ratio.transform('max')], targeted])
+    shown = shown.assign(ratio=[f'×{v:g} asked' if v == v else f'{r:.0%}' for r, v in zip(shown.ratio, shown.speedup)],
+                         flops_reduction=shown.flops_reduction.map(_fmt_pct), accuracy_pruned=shown.accuracy_pruned.map(_fmt_pct),
+                         test_accuracy=[_fmt_ci(*v) for v in shown[['test_accuracy', 'test_accuracy_low', 'test_accuracy_high']].values],
+                         drop=[_fmt_drop(*v) for v in shown[['drop', 'drop_low', 'drop_high']].values])
+    asked = self.latency[self.latency.requested.notna()] if 'requested' in self.latency else self.latency.iloc[:0]
     n = int(self.models.n_test.iloc[0])
     lines = [f"Trained networks (test accuracy and its 95 % interval, {n:,} test images):",
              models[['params', 'flops', 'test_accuracy']].to_string(), '',
              "Most pruned, each recovery (drop: unpruned − recovered, in points, paired 95 % interval on the same images):",
-             deepest[['model', 'ratio', 'recovery', 'flops_reduction', 'accuracy_pruned', 'test_accuracy', 'drop']].to_string(index=False), '',
+             shown[['model', 'ratio', 'recovery', 'flops_reduction', 'accuracy_pruned', 'test_accuracy', 'drop']].to_string(index=False), '',
+             *[f"{r.model} asked for ×{r.requested:g} at batch {int(r.batch)} ({r.path}): delivered {_fmt_delivered(r.delivered, r.delivered_noise)}"
+               + ('' if r.reached else ', short of it') for r in asked.itertuples()], *[''] * (len(asked) > 0),
              f"Report: {self.report_html.resolve()}", f"        {self.report_md.resolve()}",
              f"Experiment log: {self.db.resolve()}"]
     return '\n'.join(lines)
@@ -307,6 +372,19 @@ def _check_runners(runners:dict|None) -> dict:
         if not callable(fn): raise TypeError(f"runners[{kind!r}] must be a function (state, step, records) -> dict, got {fn!r}")
     return {**STUDY_STEPS, **(runners or {})}
 
+def _check_reach(s:StudyState):
+    "Before any training: every network can reach every speed-up asked for, as its latency model predicts (kept for the target steps)."
+    c = s.config
+    if not c.speedups: return
+    short = []
+    for m in c.models:  # the times depend on the architecture, not the weights: the untrained network tells
+        most = reachable_speedup(s.build(m), latency=_latency_args(s))
+        if most < max(c.speedups): short.append(f'{m} at most ×{most:.2f}')
+    if short:
+        raise ValueError(f"speedups={','.join(f'{v:g}' for v in c.speedups)} can't all be reached on this machine "
+                         f"({c.speedup_path}, batch {c.speedup_batch}): {', '.join(short)}, with every layer at its fewest "
+                         "filters as the latency model predicts; ask for less, or leave those networks out (models)")
+
 def run_study(data=None, # the real dataset's folder, a `RiceData`, or None: the synthetic stand-in
               out=None, # output folder (default: ./rice_prune_study/<preset>)
               preset:str='quick', # 'quick' or 'paper'
@@ -331,8 +409,9 @@ def run_study(data=None, # the real dataset's folder, a `RiceData`, or None: the
                           "already done are written to it again from their records and files", stacklevel=2)
         _check_writable(out)
         _list_unreadable(data, out)
-        atomic_write(out/'config.json', lambda tmp: tmp.write_text(json.dumps(asdict(config), indent=1)))
         s = StudyState(config, data, out, progress, callbacks)
+        _check_reach(s)   # a speed-up beyond a network's reach: said now, not after its training
+        atomic_write(out/'config.json', lambda tmp: tmp.write_text(json.dumps(asdict(config), indent=1)))
         s.steps = study_plan(config, data_fingerprint(data))
         with contextlib.closing(connect(s.db, readonly=True)) as con:   # the run ids only: no row decoded
             logged = {r for (r,) in con.execute("SELECT run_id FROM training_logs WHERE status = 'finished'")}
