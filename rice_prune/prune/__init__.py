@@ -8,7 +8,7 @@ from .importance import (Importance, MagnitudeImportance, BNScaleImportance, Act
 from .latency import (time_calls, device_name, LatencyTimer, KerasTimer, TFLiteTimer, FakeTimer, TIMERS, get_timer, LatencyModel,
                       latency_model, latency_cache_dir, validate_latency)
 from .pruner import (ROUNDINGS, kept_count, round_widths, select_filters, remove_filters, prune_filters, pruning_report,
-                     pruning_summary, PruningSummary, allocate_units, reachable_speedup)
+                     pruning_summary, PruningSummary, BudgetError, allocate_units, reachable_speedup)
 from .recover import (classifier_head, RecoveryResult, retrain_classifier, fine_tune, distill, RECOVERIES, SCHEDULES,
                       get_recovery, recovery_name, prunable_layers, sensitivity_scan, plot_sensitivity, adaptive_ratios,
                       ratio_for_flops, iterative_prune, compare_pruned)
@@ -21,6 +21,6 @@ __all__ = ['CONV_TYPES', 'ChannelRule', 'LayerCall', 'check_model', 'named_layer
            'time_calls', 'device_name', 'LatencyTimer', 'KerasTimer', 'TFLiteTimer', 'FakeTimer', 'TIMERS', 'get_timer', 'LatencyModel',
            'latency_model', 'latency_cache_dir', 'validate_latency', 'ROUNDINGS',
            'kept_count', 'round_widths', 'select_filters', 'remove_filters', 'prune_filters', 'pruning_report',
-           'pruning_summary', 'PruningSummary', 'allocate_units', 'reachable_speedup', 'classifier_head', 'RecoveryResult', 'retrain_classifier',
+           'pruning_summary', 'PruningSummary', 'BudgetError', 'allocate_units', 'reachable_speedup', 'classifier_head', 'RecoveryResult', 'retrain_classifier',
            'fine_tune', 'distill', 'RECOVERIES', 'SCHEDULES', 'get_recovery', 'recovery_name', 'prunable_layers', 'sensitivity_scan', 'plot_sensitivity', 'adaptive_ratios',
            'ratio_for_flops', 'iterative_prune', 'compare_pruned']
