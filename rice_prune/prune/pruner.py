@@ -411,12 +411,17 @@ def _latency_of(model, graph:ChannelGraph, latency) -> LatencyModel:
         return latency_model(model, unsupported=graph.unsupported_mode, **(latency or {}))
     raise TypeError(f"latency must be a LatencyModel or a dict of latency_model arguments, got {type(latency).__name__}")
 
+def _fewest_drop(graph:ChannelGraph, scores:dict|None, ignored, round_to, min_filters, max_ratio, criterion='') -> tuple:
+    "Every group at its fewest units, the least important going (`scores` None: any): (units to remove, widths kept)."
+    order, _, fewest = _allocation_order(graph, scores, ignored, round_to, min_filters, max_ratio, criterion)
+    return {gi: np.sort(order[gi][:graph.groups[gi].size - k]) for gi, k in fewest.items() if k < graph.groups[gi].size}, fewest
+
 def _most_speedup(lm:LatencyModel, ignored, round_to, min_filters, max_ratio, measure=None) -> tuple:
     "The speed-up with every group at its fewest units: predicted, and (speed-up, noise) measured by `measure` (None: not measured)."
-    order, _, fewest = _allocation_order(lm.graph, None, ignored, round_to, min_filters, max_ratio, '')
+    drop, fewest = _fewest_drop(lm.graph, None, ignored, round_to, min_filters, max_ratio)
     predicted = lm.predict() / lm.predict(fewest)
     if measure is None or predicted == 1: return predicted, (predicted, 0.0)
-    return predicted, measure(lm.graph.rebuild({gi: np.sort(order[gi][:lm.graph.groups[gi].size - k]) for gi, k in fewest.items()}))
+    return predicted, measure(lm.graph.rebuild(drop))
 
 def _prune_to_budget(model, graph, scores, target:float, kind:str, latency, ignored, round_to, min_filters, max_ratio,
                      criterion, attempts:int=3):
@@ -438,7 +443,10 @@ def _prune_to_budget(model, graph, scores, target:float, kind:str, latency, igno
                                   f"measured on this device ({pred_most:.3g}x predicted); {target:.3g}x was asked", most=most)
             budget = lm.predict() / (target * pred_most / most)  # ask the model for what it underrates by this much there
     for attempt in range(1, attempts + 1):
-        drop = allocate_units(lm.graph, scores, lm, budget, ignored, round_to, min_filters, max_ratio, criterion)
+        try: drop = allocate_units(lm.graph, scores, lm, budget, ignored, round_to, min_filters, max_ratio, criterion)
+        except BudgetError:  # a later attempt asking beyond the model's reach: the most it allows, every group at its fewest
+            if attempt == 1: raise
+            drop, _ = _fewest_drop(lm.graph, scores, ignored, round_to, min_filters, max_ratio, criterion)
         widths = {gi: lm.graph.groups[gi].size - len(units) for gi, units in drop.items()}
         if tuple(sorted(widths.items())) in seen: break  # the adjusted budget chose the same widths: nothing new to measure
         seen.add(tuple(sorted(widths.items())))
