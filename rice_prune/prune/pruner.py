@@ -441,7 +441,8 @@ def _prune_to_budget(model, graph, scores, target:float, kind:str, latency, igno
                 raise BudgetError(f"the budget can't be met: with every group at its fewest filters (round_to={round_to}, "
                                   f"min_filters={min_filters}, max_ratio={max_ratio:g}) the model runs {most:.3g}x faster, "
                                   f"measured on this device ({pred_most:.3g}x predicted); {target:.3g}x was asked", most=most)
-            budget = lm.predict() / (target * pred_most / most)  # ask the model for what it underrates by this much there
+            # ask the model for what it underrates by this much there (at most its slimmest: within the noise of reach)
+            budget = lm.predict() / min(target * pred_most / most, pred_most)
     for attempt in range(1, attempts + 1):
         try: drop = allocate_units(lm.graph, scores, lm, budget, ignored, round_to, min_filters, max_ratio, criterion)
         except BudgetError:  # a later attempt asking beyond the model's reach: the most it allows, every group at its fewest
