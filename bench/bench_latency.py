@@ -9,7 +9,7 @@ and requested speed-up (--targets):
      default settings: 7 rounds, 5 warm-up calls, 2 ms per timing; its build time recorded; cached under
      --out-dir/latency_cache, so that a rerun reuses it, reporting the build time of the first measurement);
   2. `prune_filters(net, speedup=target, latency=lm)` (L1, --round-to, max_ratio 0.75) allocates the widths against
-     it, times the result and adjusts (up to 3 attempts); its wall time and attempts are recorded;
+     it, times the result and adjusts (up to 5 attempts); its wall time and attempts are recorded;
   3. the delivered speed-up is then measured afresh and independently: a new timer of the same path (--verify-rounds
      rounds), after a one-second warm-up, times the unpruned and the pruned network side by side in interleaved
      rounds (random order within each round); the speed-up is the median of the per-round ratios, its spread their

@@ -384,7 +384,7 @@ def allocate_units(graph:ChannelGraph, # the model's channel graph
     return {gi: np.sort(order[gi][:size[gi] - k]) for gi, k in widths.items() if k < size[gi]}
 
 # %% ../../nbs/15_pruner.ipynb #15b00004
-_COUNTS = dict(flops=lambda m: count_flops(m), params=lambda m: m.count_params())
+_COUNTS = dict(flops=count_flops, params=lambda m: m.count_params())
 
 def _count_model(graph:ChannelGraph, kind:str) -> LatencyModel:
     "The exact FLOPs or parameters of any widths, as a `LatencyModel` whose timer counts them instead of timing."
@@ -416,49 +416,66 @@ def _fewest_drop(graph:ChannelGraph, scores:dict|None, ignored, round_to, min_fi
     order, _, fewest = _allocation_order(graph, scores, ignored, round_to, min_filters, max_ratio, criterion)
     return {gi: np.sort(order[gi][:graph.groups[gi].size - k]) for gi, k in fewest.items() if k < graph.groups[gi].size}, fewest
 
-def _most_speedup(lm:LatencyModel, ignored, round_to, min_filters, max_ratio, measure=None) -> tuple:
-    "The speed-up with every group at its fewest units: predicted, and (speed-up, noise) measured by `measure` (None: not measured)."
+def _slimmest(lm:LatencyModel, ignored, round_to, min_filters, max_ratio) -> tuple:
+    "Every group at its fewest units: the speed-up the latency model predicts for it, and the units that go."
     drop, fewest = _fewest_drop(lm.graph, None, ignored, round_to, min_filters, max_ratio)
-    predicted = lm.predict() / lm.predict(fewest)
-    if measure is None or predicted == 1: return predicted, (predicted, 0.0)
-    return predicted, measure(lm.graph.rebuild(drop))
+    return lm.predict() / lm.predict(fewest), drop
+
+def _next_ask(points:list, target:float, ceiling:float) -> float:
+    "The predicted factor to ask for next, from (predicted, measured) points: between the nearest short of `target` and over it."
+    short = [p for p in points if p[1] < target]
+    over = [p for p in points if p[1] >= target]
+    lo = max(short) if short else None
+    hi = min(over) if over else None
+    if lo is None or hi is None:  # not bracketed yet: the model corrected by how far off it was at the nearest point
+        x, got = lo or hi
+        return min(x * target / got, ceiling)
+    (a, fa), (b, fb) = lo, hi
+    # the delivered factor grows with the predicted one, close to a power law: interpolate on log scales, kept inside
+    # the bracket's middle 80 % so that it shrinks whatever the noise
+    t = np.log(target / fa) / np.log(fb / fa) if fb > fa and b > a else 0.5
+    return float(a * (b / a) ** np.clip(t, 0.1, 0.9))
 
 def _prune_to_budget(model, graph, scores, target:float, kind:str, latency, ignored, round_to, min_filters, max_ratio,
-                     criterion, attempts:int=3):
-    "Allocate, rebuild, measure; ask for more while the delivered factor falls short (beyond its noise), less while it overshoots."
+                     criterion, attempts:int=5):
+    "Allocate, rebuild, measure; search the request between the nearest measurements short of the target and over it."
     if kind == 'speedup':
         lm = _latency_of(model, graph, latency)
         measure = _speed_measure(lm, model)
     else:
         lm, count = _count_model(graph, kind), _COUNTS[kind]
         measure = lambda pruned: (count(model) / count(pruned), 0.0)
-    budget, history, tried, seen = lm.predict() / target, [], [], set()
-    if kind == 'speedup':  # the model may underrate what this device gains: beyond its reach, ask the device
-        pred_most, _ = _most_speedup(lm, ignored, round_to, min_filters, max_ratio)
-        if pred_most < target:
-            _, (most, most_noise) = _most_speedup(lm, ignored, round_to, min_filters, max_ratio, measure)
+    # what is known before any attempt: the unpruned model is itself; (speed-up) the slimmest, where it decides reach
+    points, ceiling, start = [(1.0, 1.0)], np.inf, lm.predict()
+    if kind == 'speedup':
+        ceiling, slim = _slimmest(lm, ignored, round_to, min_filters, max_ratio)
+        if ceiling < target:  # the model may underrate what this device gains: beyond its reach, ask the device
+            most, most_noise = measure(lm.graph.rebuild(slim)) if slim else (1.0, 0.0)
             if most * (1 + most_noise) < target:
                 raise BudgetError(f"the budget can't be met: with every group at its fewest filters (round_to={round_to}, "
                                   f"min_filters={min_filters}, max_ratio={max_ratio:g}) the model runs {most:.3g}x faster, "
-                                  f"measured on this device ({pred_most:.3g}x predicted); {target:.3g}x was asked", most=most)
-            # ask the model for what it underrates by this much there (at most its slimmest: within the noise of reach)
-            budget = lm.predict() / min(target * pred_most / most, pred_most)
-    for attempt in range(1, attempts + 1):
-        try: drop = allocate_units(lm.graph, scores, lm, budget, ignored, round_to, min_filters, max_ratio, criterion)
-        except BudgetError:  # a later attempt asking beyond the model's reach: the most it allows, every group at its fewest
-            if attempt == 1: raise
+                                  f"measured on this device ({ceiling:.3g}x predicted); {target:.3g}x was asked", most=most)
+            points.append((ceiling, most))
+    history, tried, seen = [], [], set()
+    ask = _next_ask(points, target, ceiling)
+    while len(tried) < attempts:
+        try: drop = allocate_units(lm.graph, scores, lm, start / ask, ignored, round_to, min_filters, max_ratio, criterion)
+        except BudgetError:  # beyond the model's reach: for a flops/params budget the answer; else the most it allows
+            if kind != 'speedup': raise
             drop, _ = _fewest_drop(lm.graph, scores, ignored, round_to, min_filters, max_ratio, criterion)
         widths = {gi: lm.graph.groups[gi].size - len(units) for gi, units in drop.items()}
-        if tuple(sorted(widths.items())) in seen: break  # the adjusted budget chose the same widths: nothing new to measure
+        predicted = lm.speedup(widths)
+        if tuple(sorted(widths.items())) in seen:  # the same widths again: nothing new to measure
+            break
         seen.add(tuple(sorted(widths.items())))
         pruned = lm.graph.rebuild(drop)
         got, noise = measure(pruned)
         tol = max(noise, 1e-9)
-        predicted = lm.speedup(widths)
-        history.append(dict(attempt=attempt, budget=budget, predicted=predicted, measured=got, noise=noise))
+        history.append(dict(attempt=len(tried) + 1, budget=start / ask, predicted=predicted, measured=got, noise=noise))
         tried.append((got >= target * (1 - tol), pruned, drop, got, noise, predicted))
         if target * (1 - tol) <= got <= target * (1 + max(tol, 0.05)): break  # on target, within the noise (5 % over at most)
-        budget *= got / target  # the model was off by this much here: short, ask for more; over, for less
+        points.append((predicted, got))
+        ask = _next_ask(points, target, ceiling)
     reached = [t for t in tried if t[0]]
     ok, pruned, drop, got, noise, predicted = min(reached, key=lambda t: t[3]) if reached else max(tried, key=lambda t: t[3])
     if kind == 'speedup':  # chosen for its measurement, which is likelier high than low: timed afresh, that is what it delivers
@@ -540,6 +557,5 @@ def reachable_speedup(model:keras.Model, # a built functional or Sequential mode
     graph = ChannelGraph(model, unsupported=unsupported)
     lm = _latency_of(model, graph, latency)
     ignored = _ignored_producers(graph, ignored_layers) | (set() if include_dense else _dense_producers(graph))
-    predicted, (measured, _) = _most_speedup(lm, ignored, round_to, min_filters, max_ratio,
-                                             _speed_measure(lm, model) if measure else None)
-    return measured
+    predicted, slim = _slimmest(lm, ignored, round_to, min_filters, max_ratio)
+    return _speed_measure(lm, model)(lm.graph.rebuild(slim))[0] if measure and slim else predicted

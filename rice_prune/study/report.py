@@ -84,7 +84,7 @@ def _pruning_table(s:StudyState, records:dict) -> pd.DataFrame:
 # %% ../../nbs/22_study_report.ipynb #76c44db3
 def _latency_table(s:StudyState, records:dict) -> pd.DataFrame:
     "Latency of each network, unpruned and per pruned architecture (a ratio's or speed-up's recoveries share one: timed once)."
-    rows = []
+    rows, conditions = [], None  # conditions: the timings' device, path, threads, versions (None: nothing pruned)
     for m in s.config.models:
         base = _load(s.out, f'evaluate-{m}')['latency']
         rows.append(dict(model=m, pruned='unpruned', ratio=0.0, requested=np.nan, ms_batch1=base.median_ms.loc[1],
@@ -107,7 +107,7 @@ def _latency_table(s:StudyState, records:dict) -> pd.DataFrame:
                                 delivered_noise=t['noise'], reached=t['reached'])
             conditions = speed['conditions']
     table = pd.DataFrame(rows)
-    table.attrs['conditions'] = locals().get('conditions')  # the timings' device, path, threads, versions (None: nothing pruned)
+    table.attrs['conditions'] = conditions
     return table
 
 def _export_table(s:StudyState, records:dict) -> pd.DataFrame:
