@@ -51,8 +51,8 @@ light. A target that can't be reached is listed under the table ("Not compared")
 
 Results in --out-dir (bench/results/latency; --quick: bench/results/latency-quick, never the full run's): delivery.csv,
 build.csv, accuracy/runs.csv + accuracy/correct.npz (per-image correctness), accuracy/select-*.json (the searches),
-models/ (part 2's trained and pruned networks; git-ignored), latency_cache/, and latency.md (the tables, the machine, the
-conditions). Every row is written as it finishes: an interrupted bench resumes where it stopped.
+models/ (part 2's trained and pruned networks; git-ignored), latency_cache/, latency.md (the tables, the machine, the
+conditions) and latency_readme.md (part 1 as the README gives it). Every row is written as it finishes: an interrupted bench resumes where it stopped.
 
 Cost on 2 cores (AMD EPYC, shared). --quick (part 1: cnn and googlenet_light at 32x32, Keras and TFLite, batch 1,
 one thread, 2x; the build row at 32x32 on one thread; part 2: cnn only, one seed, 60 images of each variety, 2
@@ -512,6 +512,28 @@ def column(df, name):
     return df[name] if name in df else pd.Series(np.nan, index=df.index)
 
 
+NAMES = dict(cnn='CNN', cnn_light='CNN light', googlenet='GoogLeNet', googlenet_light='GoogLeNet light', vgg16='VGG16',
+             vgg_light='VGG light', mobilenetv2='MobileNetV2', resnet50='ResNet50')
+
+
+def readme_table(d) -> str:
+    "Part 1 for the README: one row per network, path, threads and batch; a column per requested speed-up."
+    import pandas as pd
+    order = {m: i for i, m in enumerate(PART1_MODELS)}
+    d = d.sort_values(['model', 'path', 'threads', 'batch', 'requested'], kind='stable',
+                      key=lambda s: s.map(order) if s.name == 'model' else s)
+    def cell(r):
+        if r.status == 'unreachable':
+            return '–' + (f' (≤ {r.most_reachable:.2f})' if r.most_reachable == r.most_reachable else '')
+        return f'{r.measured:.2f} [{r.q1:.2f}–{r.q3:.2f}]'
+    rows = {}
+    for r in d.assign(most_reachable=column(d, 'most_reachable')).itertuples():
+        row = rows.setdefault((r.model, r.path, r.threads, r.batch), {
+            'network': NAMES.get(r.model, r.model), 'path': r.path, 'threads': r.threads, 'batch': r.batch})
+        row[f'asked {r.requested:g}×'] = cell(r)
+    return markdown_table(pd.DataFrame(list(rows.values())).fillna('not run'))
+
+
 def summarise(args, out:Path) -> str:
     import numpy as np, pandas as pd
     lines = []
@@ -666,8 +688,11 @@ def main():
     text = summarise(args, out)
     text += f"\nThis invocation: {(time.time() - started) / 60:.1f} min" + (f"; failed: {', '.join(failed)}" if failed else '') + '\n'
     (out/'latency.md').write_text(text)
+    delivery = Rows(out/'delivery.csv').frame()
+    if len(delivery): (out/'latency_readme.md').write_text(readme_table(delivery) + '\n')
     print(text)
-    print(f"written: {out/'latency.md'}, {out/'delivery.csv'}, {out/'build.csv'}, {out/'accuracy'/'runs.csv'}")
+    print(f"written: {out/'latency.md'}, {out/'latency_readme.md'} (part 1 for the README), {out/'delivery.csv'}, "
+          f"{out/'build.csv'}, {out/'accuracy'/'runs.csv'}")
     if failed: sys.exit(1)
 
 

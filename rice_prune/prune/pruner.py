@@ -472,12 +472,15 @@ def _prune_to_budget(model, graph, scores, target:float, kind:str, latency, igno
         got, noise = measure(pruned)
         tol = max(noise, 1e-9)
         history.append(dict(attempt=len(tried) + 1, budget=start / ask, predicted=predicted, measured=got, noise=noise))
-        tried.append((got >= target * (1 - tol), pruned, drop, got, noise, predicted))
-        if target * (1 - tol) <= got <= target * (1 + max(tol, 0.05)): break  # on target, within the noise (5 % over at most)
+        tried.append((pruned, drop, got, noise, predicted))
+        # on target: at least what was asked (a median within the noise below it is taken only when nothing better is
+        # found), at most 5 % over it or the noise
+        if target <= got <= target * (1 + max(tol, 0.05)): break
         points.append((predicted, got))
         ask = _next_ask(points, target, ceiling)
-    reached = [t for t in tried if t[0]]
-    ok, pruned, drop, got, noise, predicted = min(reached, key=lambda t: t[3]) if reached else max(tried, key=lambda t: t[3])
+    over = [t for t in tried if t[2] >= target]  # the least over the request; failing that, the closest below it
+    pruned, drop, got, noise, predicted = min(over, key=lambda t: t[2]) if over else max(tried, key=lambda t: t[2])
+    ok = got >= target * (1 - max(noise, 1e-9))
     if kind == 'speedup':  # chosen for its measurement, which is likelier high than low: timed afresh, that is what it delivers
         got, noise = measure(pruned)
         ok = got >= target * (1 - max(noise, 1e-9))
