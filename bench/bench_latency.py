@@ -44,10 +44,15 @@ construction. Each is recovered the same way, by distillation from its unpruned 
 on the same images: accuracy with its Wilson 95 % interval (pooled over seeds), and the paired difference against
 uniform pruning (Newcombe's interval over all seeds' image pairs, McNemar's p; each seed's difference beside it).
 Target: the latency-targeted model at least as accurate as the uniform one.
-Why TFLite, batch 1, 1.5x by default: at 64x64 the Keras path is dominated by per-op overhead, and with max_ratio
+The part runs in three passes over all networks and seeds: train, select (the only one that times: on a machine
+shared with other work its speed-ups are noise, so --acc-stages select can run it alone on a quiet machine), recover.
+Why TFLite, batch 32, 1.5x by default: at 64x64 the Keras path is dominated by per-op overhead, and with max_ratio
 0.75 (no layer loses more than 3/4 of its filters) the latency model predicts at most 1.74x (CNN) and 1.21x
-(GoogLeNet light) at batch 1, 1.73x for GoogLeNet light even at batch 32; on TFLite at batch 1, 1.95x for GoogLeNet
-light. A target that can't be reached is listed under the table ("Not compared"), not compared.
+(GoogLeNet light) at batch 1, 1.73x for GoogLeNet light even at batch 32; TFLite reaches 2x and 3x on both at batch
+32 (part 1). At batch 1 a TFLite call of the CNN lasts about 1 ms, and on this 2-core virtual machine the per-round
+ratios then scatter by up to +-30 % even with nothing else running, too much to match latencies within a few per
+cent; at batch 32 (about 20 ms a call) by 3-5 %.
+A target that can't be reached is listed under the table ("Not compared"), not compared.
 
 Results in --out-dir (bench/results/latency; --quick: bench/results/latency-quick, never the full run's): delivery.csv,
 build.csv, accuracy/runs.csv + accuracy/correct.npz (per-image correctness), accuracy/select-*.json (the searches),
@@ -67,8 +72,8 @@ about 7 s per batch of 32 on 2 threads and part 1 about 5 hours. --parts runs pa
 Usage: python bench/bench_latency.py [--quick] [--models cnn,googlenet_light,googlenet,vgg16,mobilenetv2,resnet50]
            [--paths keras,tflite] [--threads 1,2] [--batches 1,32] [--targets 2,3] [--image-size 64] [--round-to 1]
            [--verify-rounds 11] [--build-only] [--parts delivery,build,accuracy] [--build-size 224]
-           [--acc-models cnn,googlenet_light] [--seeds 0,1,2] [--acc-image-size 64] [--acc-target 1.5]
-           [--acc-path tflite] [--acc-batch 1] [--acc-threads 2] [--epochs 15] [--recover-epochs 10]
+           [--acc-stages train,select,recover] [--acc-models cnn,googlenet_light] [--seeds 0,1,2] [--acc-image-size 64] [--acc-target 1.5]
+           [--acc-path tflite] [--acc-batch 32] [--acc-threads 2] [--epochs 15] [--recover-epochs 10]
            [--base-models DIR] [--out-dir bench/results/latency] [--redo KEYS] [--summary-only]
 """
 import argparse, gc, json, os, subprocess, sys, time, warnings
@@ -110,11 +115,14 @@ def parse_args(argv=None):
     p.add_argument('--build-size', type=int, default=224, help="input side of the GoogLeNet whose latency model is timed")
     p.add_argument('--build-threads', type=int, default=2)
     # part 2
+    p.add_argument('--acc-stages', default='train,select,recover',
+                   help="part 2's passes to run: train (the unpruned networks), select (the three prunings at equal "
+                        "measured latency: the only pass that times, so run it on a quiet machine), recover (distillation)")
     p.add_argument('--acc-models', default='cnn,googlenet_light', help=f"part 2's networks: {', '.join(PART2_MODELS)}")
     p.add_argument('--seeds', default='0,1,2', help="part 2's seeds (initial weights, training order)")
     p.add_argument('--acc-target', type=float, default=1.5, help="part 2's requested speed-up")
     p.add_argument('--acc-path', default='tflite', choices=PATHS, help="part 2's inference path")
-    p.add_argument('--acc-batch', type=int, default=1, help="part 2's batch size for the latency measurements")
+    p.add_argument('--acc-batch', type=int, default=32, help="part 2's batch size for the latency measurements")
     p.add_argument('--acc-threads', type=int, default=2, help="part 2's threads (training and timing)")
     p.add_argument('--acc-round-to', type=int, default=16, help="round_to of the third pruning ('round16')")
     p.add_argument('--acc-image-size', type=int, default=64)
@@ -167,6 +175,7 @@ def check_args(p, args):
     args.batches = listed('batches', args.batches, int, check=lambda v: v >= 1, what='must be >= 1')
     args.targets = listed('targets', args.targets, float, check=lambda v: v > 1, what='must be > 1 (times faster)')
     args.acc_models = listed('acc-models', args.acc_models, str, PART2_MODELS)
+    args.acc_stages = listed('acc-stages', args.acc_stages, str, ('train', 'select', 'recover'))
     args.seeds = listed('seeds', args.seeds, int, check=lambda v: v >= 0, what='must be >= 0')
     for option in ('image_size', 'build_size', 'acc_image_size'):
         if getattr(args, option) < 32: p.error(f"--{option.replace('_', '-')} must be at least 32 (MobileNetV2 and "
@@ -382,43 +391,63 @@ def accuracy_worker(args, out:Path, threads:int):
         correct_store.add(key, c); rows.add(dict(key=key, **row, accuracy=float(c.mean()), n_test=len(c)))
 
     models_dir = out/'models'  # bench/results/*/models/ is git-ignored: networks stay out of the repository
-    for seed in args.seeds:
-        for name in args.acc_models:
-            if all('|'.join(map(str, (name, seed, v))) in done for v in ('unpruned', *VARIANTS)): continue
-            # the unpruned network, trained once per seed
-            path = models_dir/f'{name}-s{seed}.keras'
-            given = Path(args.base_models)/path.name if args.base_models else None
-            if given is not None and given.exists():
-                base = keras.models.load_model(given, compile=False)
-                print(f"  {name} seed {seed}: the unpruned network from {given}", flush=True)
-            elif path.exists(): base = keras.models.load_model(path, compile=False)
-            else:
-                keras.utils.set_random_seed(seed)
-                model = build_model(name, input_shape=data.input_shape, num_classes=data.num_classes)
-                with Stopwatch() as sw: result = train(model, data, epochs=args.epochs, patience=3, progress=True)
-                base = result.model
-                path.parent.mkdir(parents=True, exist_ok=True); base.save(path)
-                path.with_suffix('.json').write_text(json.dumps(dict(epochs=result.epochs, seconds=sw.wall)))
-            base_flops = count_flops(base)
+    pairs = [(name, seed) for seed in args.seeds for name in args.acc_models
+             if not all('|'.join(map(str, (name, seed, v))) in done for v in ('unpruned', *VARIANTS))]
+
+    def unpruned(name, seed, train_it:bool):
+        "The unpruned network of this seed: given (--base-models), trained earlier, or trained now."
+        path = models_dir/f'{name}-s{seed}.keras'
+        given = Path(args.base_models)/path.name if args.base_models else None
+        if given is not None and given.exists(): return keras.models.load_model(given, compile=False)
+        if path.exists(): return keras.models.load_model(path, compile=False)
+        if not train_it: return None
+        keras.utils.set_random_seed(seed)
+        model = build_model(name, input_shape=data.input_shape, num_classes=data.num_classes)
+        with Stopwatch() as sw: result = train(model, data, epochs=args.epochs, patience=3, progress=True)
+        path.parent.mkdir(parents=True, exist_ok=True); result.model.save(path)
+        path.with_suffix('.json').write_text(json.dumps(dict(epochs=result.epochs, seconds=sw.wall)))
+        return result.model
+
+    def selection(name, seed):
+        "The three prunings at equal measured latency, as selected earlier: (selection, models); (None, None) if none."
+        sel_path = acc/f'select-{name}-s{seed}.json'
+        paths = {v: models_dir/f'{name}-s{seed}-{v}.keras' for v in VARIANTS}
+        if not sel_path.exists(): return None, None
+        sel = json.loads(sel_path.read_text())
+        if 'unreachable' in sel: return sel, None
+        if not all(p.exists() for p in paths.values()): return None, None
+        return sel, {v: keras.models.load_model(p, compile=False) for v, p in paths.items()}
+
+    # Three passes, so that the one that times (select) can run alone on a quiet machine (--acc-stages select) while
+    # training and recovery, which only compute, run whenever
+    if 'train' in args.acc_stages:
+        for name, seed in pairs:
             key = f'{name}|{seed}|unpruned'
+            base = unpruned(name, seed, train_it=True)
             if key not in done:
                 add(key, dict(model=name, seed=seed, variant='unpruned', ratio=0.0, flops_kept=1.0, speedup=1.0,
                               accuracy_pruned=float('nan'), epochs=0, seconds=0.0), correct(base))
-            # the three prunings at equal measured latency (kept, with the search, so that a rerun recovers the same ones)
-            sel_path = acc/f'select-{name}-s{seed}.json'
-            paths = {v: models_dir/f'{name}-s{seed}-{v}.keras' for v in VARIANTS}
-            if sel_path.exists() and all(p.exists() for p in paths.values()):
-                sel = json.loads(sel_path.read_text())
-                pruned = {v: keras.models.load_model(p, compile=False) for v, p in paths.items()}
-            elif sel_path.exists() and 'unreachable' in json.loads(sel_path.read_text()): sel, pruned = None, None
-            else:
-                sel, pruned = select(args, base, name, seed, threads, out, prune_filters, latency_model, count_flops)
-                if pruned is not None:
-                    for v, p in paths.items(): pruned[v].save(p)
-                sel_path.write_text(json.dumps(sel, indent=1))
+            del base; gc.collect()
+    if 'select' in args.acc_stages:
+        for name, seed in pairs:
+            if selection(name, seed)[0] is not None: continue  # kept with the search: a rerun recovers the same ones
+            base = unpruned(name, seed, train_it=False)
+            if base is None:
+                print(f"  {name} seed {seed}: not trained yet (--acc-stages train); not selected", flush=True); continue
+            sel, pruned = select(args, base, name, seed, threads, out, prune_filters, latency_model, count_flops)
+            if pruned is not None:
+                for v in VARIANTS: pruned[v].save(models_dir/f'{name}-s{seed}-{v}.keras')
+            (acc/f'select-{name}-s{seed}.json').write_text(json.dumps(sel, indent=1))
+            del base, pruned; gc.collect()
+    if 'recover' in args.acc_stages:
+        for name, seed in pairs:
+            sel, pruned = selection(name, seed)
             if pruned is None:
-                print(f"  {name} seed {seed}: the {args.acc_target:g}x target can't be reached; no comparison", flush=True)
+                print(f"  {name} seed {seed}: " + ("not selected yet (--acc-stages select)" if sel is None else
+                      f"the {args.acc_target:g}x target can't be reached; no comparison"), flush=True)
                 continue
+            base = unpruned(name, seed, train_it=False)
+            base_flops = count_flops(base)
             for v in VARIANTS:
                 key = f'{name}|{seed}|{v}'
                 if key in done: continue
