@@ -248,6 +248,7 @@ def _layer_table(model) -> pd.DataFrame:
     layers = {}
     for name, layer in named_layers(model).items(): layers.setdefault(name, layer)
     def channels(name):
+        name = name.split(' (call ')[0]  # a shared layer's later calls (see `cost_table`)
         layer = layers.get(name) or layers.get(name.split('/')[-1])
         return _out_channels(layer) if layer is not None else None
     table['filters'] = [channels(n) for n in table.name]
