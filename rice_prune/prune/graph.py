@@ -242,15 +242,26 @@ class FlattenRule(ChannelRule):
         if _spatial_positions(call) is None: return f"input shape {call.input_shapes[0]} has undefined spatial sizes"
     def trace(self, g, call): return [np.tile(call.inputs[0], _spatial_positions(call))]
 
+def _keeps_channels(call) -> bool:
+    "True if the output's last axis is the input's (row-major order: every element keeps its channel)."
+    channels = call.input_shapes[0][-1]
+    return channels is not None and len(call.output_shapes[0]) > 1 and call.output_shapes[0][-1] == channels
+
 @_registers(L.Reshape)
 class ReshapeRule(FlattenRule):
-    "Reshape to a single axis behaves like Flatten; any other reshape is unsupported."
+    "Reshape that keeps the channel axis last (such as (C,) → (1, 1, C)): channels pass; to one axis: like Flatten."
     def unsupported(self, layer, call):
-        if len(layer.target_shape) != 1: return f"target_shape={layer.target_shape} (only flattening is supported)"
+        if _keeps_channels(call): return None
+        if len(layer.target_shape) != 1:
+            return (f"target_shape={layer.target_shape} (only flattening, or a reshape that keeps the channel axis last, "
+                    "is supported)")
         return super().unsupported(layer, call)
+    def trace(self, g, call): return [call.inputs[0]] if _keeps_channels(call) else super().trace(g, call)
     def new_layer(self, g, layer, keep):
         config = layer.get_config()
-        if config['target_shape'][0] != -1: config['target_shape'] = (int(keep(g.outputs_of(layer)[0]).sum()),)
+        target = list(config['target_shape'])
+        if target[-1] != -1: target[-1] = int(keep(g.outputs_of(layer)[0]).sum())
+        config['target_shape'] = tuple(target)
         return layer.__class__.from_config(config)
 
 # %% ../../nbs/13_graph.ipynb #89e63dcf
