@@ -1,13 +1,14 @@
 """Survey which keras.applications builders `prune_filters` handles: each of the 40 builders is built with
 weights=None, classes=5 at its smallest valid input (or at --size), pruned with `prune_filters(model, 0.3)`, and the
 pruned model is run on one image; the outcome (ok, or the exception class and the first line of its message) goes to a
-CSV row written as soon as that builder is done.
+CSV row written as soon as that builder is done. With --reload the pruned model is also saved as .keras and loaded in
+another fresh process that imports only rice_prune (and keras, numpy), which must give the same outputs.
 
 Each builder runs in a fresh Python process (a crash or a timeout costs one row, not the survey; memory is returned),
 cheapest first. With --flops the pruned model's analytic FLOPs (`count_flops`) are compared with the profiler's.
 
 Usage: python bench/zoo_survey.py [--size N] [--only ResNet50,VGG16] [--out bench/results/zoo/survey_min.csv]
-                                  [--timeout 1800] [--flops] [--threads 1]
+                                  [--timeout 1800] [--flops] [--reload] [--threads 1]
 """
 import argparse, csv, json, os, subprocess, sys, time
 from pathlib import Path
@@ -25,10 +26,13 @@ BUILDERS = {
     'EfficientNetV2L': 32, 'ConvNeXtLarge': 32, 'ConvNeXtXLarge': 32,
 }
 COLUMNS = ['builder', 'size', 'status', 'error', 'message', 'params_before', 'params_after', 'flops_analytic',
-           'flops_profiler', 'build_s', 'prune_s']
+           'flops_profiler', 'reload_diff', 'build_s', 'prune_s']
+
+RELOAD = ("import sys, numpy as np, rice_prune, keras; m = keras.saving.load_model(sys.argv[1]); "
+          "print('DIFF', float(np.abs(np.asarray(m(np.load(sys.argv[2]))) - np.load(sys.argv[3])).max()))")
 
 
-def worker(name: str, size: int, flops: bool) -> dict:
+def worker(name: str, size: int, flops: bool, reload: bool) -> dict:
     "Build, prune and run one builder; the row (never raises)."
     import numpy as np
     import keras
@@ -46,7 +50,8 @@ def worker(name: str, size: int, flops: bool) -> dict:
         row['prune_s'] = round(time.perf_counter() - t, 2)
         row['params_after'] = pruned.count_params()
         stage = 'run'
-        y = np.asarray(pruned(np.random.default_rng(0).uniform(0, 255, (1, size, size, 3)).astype('float32')))
+        x = np.random.default_rng(0).uniform(0, 255, (1, size, size, 3)).astype('float32')
+        y = np.asarray(pruned(x))
         if y.shape != (1, 5) or not np.isfinite(y).all(): raise ValueError(f"pruned output {y.shape} not finite (1, 5)")
         if not row['params_after'] < row['params_before']: raise ValueError("the pruned model is not smaller")
         if flops:
@@ -55,6 +60,18 @@ def worker(name: str, size: int, flops: bool) -> dict:
             row['flops_analytic'], row['flops_profiler'] = count_flops(pruned), profile_flops(pruned)
             if row['flops_analytic'] != row['flops_profiler']:
                 raise ValueError(f"analytic FLOPs {row['flops_analytic']} != profiler's {row['flops_profiler']}")
+        if reload:
+            stage = 'reload'
+            import tempfile
+            with tempfile.TemporaryDirectory() as d:
+                path, xs, ys = f'{d}/pruned.keras', f'{d}/x.npy', f'{d}/y.npy'
+                pruned.save(path); np.save(xs, x); np.save(ys, y)
+                done = subprocess.run([sys.executable, '-c', RELOAD, path, xs, ys], capture_output=True, text=True)
+            diffs = [line.split()[1] for line in done.stdout.splitlines() if line.startswith('DIFF ')]
+            if not diffs: raise RuntimeError((done.stderr.strip().splitlines() or ['no output'])[-1])
+            row['reload_diff'] = float(diffs[0])
+            if not row['reload_diff'] <= 1e-5 * max(1.0, float(np.abs(y).max())):
+                raise ValueError(f"the reloaded model's outputs differ by {row['reload_diff']:.3g}")
     except Exception as e:
         msg = str(e).strip().splitlines()
         row.update(status=f'{stage}_error', error=type(e).__name__, message=(msg[0] if msg else '')[:300])
@@ -68,12 +85,13 @@ def main():
     parser.add_argument('--out', default=None, help='CSV file (default: bench/results/zoo/survey_<size|min>.csv)')
     parser.add_argument('--timeout', type=float, default=1800, help='seconds per builder')
     parser.add_argument('--flops', action='store_true', help="also compare the pruned model's analytic and profiled FLOPs")
+    parser.add_argument('--reload', action='store_true', help='also save the pruned model as .keras and load it in a fresh process')
     parser.add_argument('--threads', type=int, default=1, help='TensorFlow intra/inter-op threads of each worker')
     parser.add_argument('--worker', default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.worker:  # one builder, in this fresh process: the row as one JSON line on stdout
-        print('ROW ' + json.dumps(worker(args.worker, args.size, args.flops)), flush=True)
+        print('ROW ' + json.dumps(worker(args.worker, args.size, args.flops, args.reload)), flush=True)
         return
 
     import keras  # only to check the list against the installed Keras
@@ -96,7 +114,7 @@ def main():
         writer.writeheader(); f.flush()
         for name in names:
             size = args.size or BUILDERS[name]
-            cmd = [sys.executable, __file__, '--worker', name, '--size', str(size)] + (['--flops'] if args.flops else [])
+            cmd = [sys.executable, __file__, '--worker', name, '--size', str(size)] + (['--flops'] if args.flops else []) + (['--reload'] if args.reload else [])
             t = time.perf_counter()
             try:
                 done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, env=env)
