@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from keras import layers as L
 
-from .compat import functional_of, op_classes, run_through_graph
+from .compat import application_layers, functional_of, op_classes, run_through_graph
 from .prune.layers import check_model, flops_rule_for, layer_filters, register_layer
 
 # %% ../nbs/07_cost.ipynb #f2665f2e
@@ -219,6 +219,16 @@ def _op_binary_flops(op, ins, outs): return _size(outs[0])
 
 @_flops(*_OP_MEAN)
 def _op_mean_flops(op, ins, outs): return _size(ins[0])
+
+# layers that keras.applications builders define for themselves (ConvNeXt, InceptionResNetV2; see `compat.application_layers`)
+@_flops(*application_layers('convnext', ('LayerScale',)))
+def _layer_scale_flops(layer, ins, outs): return _size(outs[0])  # x * gamma
+
+@_flops(*application_layers('convnext', ('StochasticDepth',)))
+def _stochastic_depth_flops(layer, ins, outs): return 0  # the identity at inference
+
+@_flops(*application_layers('inception_resnet_v2', ('CustomScaleLayer',)))
+def _custom_scale_flops(layer, ins, outs): return 2 * _size(outs[0])  # x + y * scale
 
 # %% ../nbs/07_cost.ipynb #81b908ee
 def _shapes(structure) -> list:
