@@ -104,9 +104,15 @@ def _ignored_producers(graph:ChannelGraph, ignored_layers) -> set:
         out |= {n for n, owner in owners.items() if owner is not None and id(owner) in inside}
     return out
 
+def _on_feature_maps(graph:ChannelGraph, layer) -> bool:
+    "True if every call of `layer` reads a feature map (rank 4 or more): a Dense layer there is a 1×1 convolution."
+    calls = graph.calls_of(layer)
+    return bool(calls) and all(len(call.input_shapes[0]) >= 4 for call in calls)
+
 def _dense_producers(graph:ChannelGraph) -> set:
-    "Names of the producers that are not convolutions (Dense layers and the like): kept unless include_dense=True."
-    return {name for name, (layer, _, _) in graph.producers.items() if not is_convolution(layer)}
+    "Names of the producers that are not convolutions (Dense layers on vectors and the like): kept unless include_dense=True."
+    return {name for name, (layer, _, _) in graph.producers.items()
+            if not is_convolution(layer) and not _on_feature_maps(graph, layer)}
 
 
 # %% ../../nbs/15_pruner.ipynb #ce8a8487
