@@ -13,8 +13,8 @@ import keras
 
 # %% auto #0
 __all__ = ['sublayers', 'is_functional', 'functional_of', 'nodes_by_depth', 'inputs_struct', 'outputs_struct', 'call_arguments',
-           'keras_history_op', 'run_through_graph', 'op_classes', 'ensure_monitor_op', 'reset_initial_epoch',
-           'backup_epoch', 'backup_damage', 'build_for_fit', 'op_determinism']
+           'keras_history_op', 'run_through_graph', 'op_classes', 'application_layers', 'ensure_monitor_op',
+           'reset_initial_epoch', 'backup_epoch', 'backup_damage', 'build_for_fit', 'op_determinism']
 
 # %% ../nbs/04_compat.ipynb #1ea5d0d7
 def sublayers(layer, # a Keras layer or model
@@ -88,6 +88,19 @@ def op_classes(module:str, # 'numpy' or 'nn': the keras.src.ops module
         ops = importlib.import_module(f'keras.src.ops.{module}')
     except ImportError: return ()
     return tuple(getattr(ops, n) for n in names if isinstance(getattr(ops, n, None), type))
+
+# %% ../nbs/04_compat.ipynb #36cd812d
+def application_layers(module:str, # the keras.src.applications module, e.g. 'convnext'
+                       names:tuple, # class names, e.g. ('LayerScale', 'StochasticDepth')
+                      ) -> tuple: # those of the classes that exist
+    "The layer classes called `names` that the `keras.applications` builders of `keras.src.applications.<module>` define."
+    # private: keras.applications exports the builders only, not the layer classes some of them define for themselves
+    try:
+        import importlib
+        found = importlib.import_module(f'keras.src.applications.{module}')
+    except ImportError: return ()
+    return tuple(getattr(found, n) for n in names
+                 if isinstance(getattr(found, n, None), type) and issubclass(getattr(found, n), keras.layers.Layer))
 
 # %% ../nbs/04_compat.ipynb #57ccda2c
 def ensure_monitor_op(callback:keras.callbacks.Callback, # a monitoring callback, with its model set

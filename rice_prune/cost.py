@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from keras import layers as L
 
-from .compat import functional_of, run_through_graph
+from .compat import application_layers, functional_of, op_classes, run_through_graph
 from .prune.layers import check_model, flops_rule_for, layer_filters, register_layer
 
 # %% ../nbs/07_cost.ipynb #f2665f2e
@@ -209,6 +209,27 @@ def _average_flops(layer, ins, outs): return len(ins) * _size(outs[0])
         L.GlobalMaxPooling1D, L.GlobalMaxPooling2D, L.GlobalMaxPooling3D, L.LeakyReLU)
 def _free_flops(layer, ins, outs): return 0  # reshapes, copies, inference-time no-ops; Max and LeakyRelu aren't counted
 
+# %% ../nbs/07_cost.ipynb #dc95d3f5
+# the classes of these keras.ops operations are private in Keras (see `compat.op_classes`); empty if they move
+_OP_BINARY = op_classes('numpy', ('Add', 'Subtract', 'Multiply', 'Maximum', 'Minimum', 'TrueDivide', 'Divide'))
+_OP_MEAN = op_classes('numpy', ('Mean',))
+
+@_flops(*_OP_BINARY)
+def _op_binary_flops(op, ins, outs): return _size(outs[0])
+
+@_flops(*_OP_MEAN)
+def _op_mean_flops(op, ins, outs): return _size(ins[0])
+
+# layers that keras.applications builders define for themselves (ConvNeXt, InceptionResNetV2; see `compat.application_layers`)
+@_flops(*application_layers('convnext', ('LayerScale',)))
+def _layer_scale_flops(layer, ins, outs): return _size(outs[0])  # x * gamma
+
+@_flops(*application_layers('convnext', ('StochasticDepth',)))
+def _stochastic_depth_flops(layer, ins, outs): return 0  # the identity at inference
+
+@_flops(*application_layers('inception_resnet_v2', ('CustomScaleLayer',)))
+def _custom_scale_flops(layer, ins, outs): return 2 * _size(outs[0])  # x + y * scale
+
 # %% ../nbs/07_cost.ipynb #81b908ee
 def _shapes(structure) -> list:
     return [tuple(t.shape) for t in keras.tree.flatten(structure) if isinstance(t, keras.KerasTensor)]
@@ -263,14 +284,17 @@ def cost_table(
     batch_size:int=1, # images per forward pass
     input_shape:tuple|None=None, # input shape without the batch dimension; default: the model's
 ) -> pd.DataFrame:
-    "One row per layer call: name, type, output shape, parameters, trainable or not, FLOPs, and shares of the totals."
-    rows, seen = [], set()
+    "One row per layer call: name (a shared layer's later calls get ' (call 2)', ...), type, output shape, parameters, trainable or not, FLOPs, and shares of the totals."
+    rows, seen, calls = [], set(), {}  # calls: name -> calls so far
     for row in _layer_rows(model, 'cost_table', batch_size, input_shape):
         layer = row['layer']
-        params = 0 if id(layer) in seen else layer.count_params()  # a shared layer's weights count once
+        is_layer = isinstance(layer, L.Layer)  # else a bare keras.ops operation: no weights
+        params = layer.count_params() if is_layer and id(layer) not in seen else 0  # a shared layer's weights count once
+        calls[row['name']] = calls.get(row['name'], 0) + 1
+        name = row['name'] if calls[row['name']] == 1 else f"{row['name']} (call {calls[row['name']]})"
         seen.add(id(layer))
-        rows.append(dict(name=row['name'], type=row['type'], output_shape=row['output_shape'], params=params,
-                         trainable=bool(layer.trainable), flops=row['flops']))
+        rows.append(dict(name=name, type=row['type'], output_shape=row['output_shape'], params=params,
+                         trainable=is_layer and bool(layer.trainable), flops=row['flops']))
     table = pd.DataFrame(rows, columns=['name', 'type', 'output_shape', 'params', 'trainable', 'flops'])
     for column in ('params', 'flops'):
         total = table[column].sum()

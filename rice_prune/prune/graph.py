@@ -15,15 +15,16 @@ import keras
 from keras import layers as L
 from fastcore.basics import patch
 
-from ..compat import functional_of, nodes_by_depth, inputs_struct, outputs_struct, call_arguments, keras_history_op, op_classes
+from ..compat import (functional_of, nodes_by_depth, inputs_struct, outputs_struct, call_arguments, keras_history_op, op_classes,
+                              application_layers)
 from .layers import ChannelRule, LayerCall, check_model, named_layers, register_layer, channel_rule_for
 
 # %% auto #0
 __all__ = ['CHANNEL_MIXING_RULE', 'UNSUPPORTED_RULE', 'UnsupportedLayerError', 'ChannelMixingRule', 'PassThroughRule',
            'ActivationRule', 'RescalingRule', 'BatchNormRule', 'PReLURule', 'ProducerRule', 'ConvRule', 'DenseRule',
            'ConvTransposeRule', 'SeparableConvRule', 'DepthwiseConvRule', 'ElementwiseMergeRule', 'ConcatenateRule',
-           'FlattenRule', 'ReshapeRule', 'OpMergeRule', 'OpElementwiseRule', 'UnsupportedRule', 'ChannelGroup',
-           'ChannelGraph']
+           'FlattenRule', 'ReshapeRule', 'OpMergeRule', 'OpElementwiseRule', 'LayerScaleRule', 'UnsupportedRule',
+           'ChannelGroup', 'ChannelGraph']
 
 # %% ../../nbs/13_graph.ipynb #f9a17f19
 class _UnionFind:
@@ -242,15 +243,26 @@ class FlattenRule(ChannelRule):
         if _spatial_positions(call) is None: return f"input shape {call.input_shapes[0]} has undefined spatial sizes"
     def trace(self, g, call): return [np.tile(call.inputs[0], _spatial_positions(call))]
 
+def _keeps_channels(call) -> bool:
+    "True if the output's last axis is the input's (row-major order: every element keeps its channel)."
+    channels = call.input_shapes[0][-1]
+    return channels is not None and len(call.output_shapes[0]) > 1 and call.output_shapes[0][-1] == channels
+
 @_registers(L.Reshape)
 class ReshapeRule(FlattenRule):
-    "Reshape to a single axis behaves like Flatten; any other reshape is unsupported."
+    "Reshape that keeps the channel axis last (such as (C,) → (1, 1, C)): channels pass; to one axis: like Flatten."
     def unsupported(self, layer, call):
-        if len(layer.target_shape) != 1: return f"target_shape={layer.target_shape} (only flattening is supported)"
+        if _keeps_channels(call): return None
+        if len(layer.target_shape) != 1:
+            return (f"target_shape={layer.target_shape} (only flattening, or a reshape that keeps the channel axis last, "
+                    "is supported)")
         return super().unsupported(layer, call)
+    def trace(self, g, call): return [call.inputs[0]] if _keeps_channels(call) else super().trace(g, call)
     def new_layer(self, g, layer, keep):
         config = layer.get_config()
-        if config['target_shape'][0] != -1: config['target_shape'] = (int(keep(g.outputs_of(layer)[0]).sum()),)
+        target = list(config['target_shape'])
+        if target[-1] != -1: target[-1] = int(keep(g.outputs_of(layer)[0]).sum())
+        config['target_shape'] = tuple(target)
         return layer.__class__.from_config(config)
 
 # %% ../../nbs/13_graph.ipynb #89e63dcf
@@ -267,6 +279,22 @@ class OpMergeRule(_ReuseOperation, ElementwiseMergeRule): pass
 
 @_registers(*_OP_ELEMENTWISE)
 class OpElementwiseRule(_ReuseOperation, ChannelRule): pass
+
+# %% ../../nbs/13_graph.ipynb #aa57a45e
+# classes private in Keras (see `compat.application_layers`); empty if they move, and such layers are then unsupported
+_LAYER_SCALE = application_layers('convnext', ('LayerScale',))
+
+@_registers(*_LAYER_SCALE)
+class LayerScaleRule(BatchNormRule):
+    "ConvNeXt's `LayerScale`: its scale per channel is sliced, and its `projection_dim` becomes the kept count."
+    def unsupported(self, layer, call): return None
+    def new_layer(self, g, layer, keep):
+        config = layer.get_config()
+        config['projection_dim'] = int(keep(g.inputs_of(layer)[0]).sum())
+        return layer.__class__.from_config(config)
+
+for _cls in application_layers('convnext', ('StochasticDepth',)): register_layer(_cls, channels=PassThroughRule())
+for _cls in application_layers('inception_resnet_v2', ('CustomScaleLayer',)): register_layer(_cls, channels=ElementwiseMergeRule())
 
 # %% ../../nbs/13_graph.ipynb #7b974b78
 _HOW_TO_REGISTER = ("register a channel rule for it with rice_prune.prune.register_layer({cls}, channels=...) "

@@ -104,9 +104,15 @@ def _ignored_producers(graph:ChannelGraph, ignored_layers) -> set:
         out |= {n for n, owner in owners.items() if owner is not None and id(owner) in inside}
     return out
 
+def _on_feature_maps(graph:ChannelGraph, layer) -> bool:
+    "True if every call of `layer` reads a feature map (rank 4 or more): a Dense layer there is a 1×1 convolution."
+    calls = graph.calls_of(layer)
+    return bool(calls) and all(len(call.input_shapes[0]) >= 4 for call in calls)
+
 def _dense_producers(graph:ChannelGraph) -> set:
-    "Names of the producers that are not convolutions (Dense layers and the like): kept unless include_dense=True."
-    return {name for name, (layer, _, _) in graph.producers.items() if not is_convolution(layer)}
+    "Names of the producers that are not convolutions (Dense layers on vectors and the like): kept unless include_dense=True."
+    return {name for name, (layer, _, _) in graph.producers.items()
+            if not is_convolution(layer) and not _on_feature_maps(graph, layer)}
 
 
 # %% ../../nbs/15_pruner.ipynb #ce8a8487
@@ -142,10 +148,30 @@ def _removable(graph, group, ignored) -> np.ndarray:
         if name in ignored: ok[group.unit_of[name]] = False
     return ok
 
-def _lowest(scores:np.ndarray, candidates:np.ndarray, k:int) -> np.ndarray:
-    "The `k` candidates with the lowest scores (ties: the lower index first)."
+def _unit_keeper(group, min_filters:int) -> Callable:
+    "may_go(unit) -> bool, counting as it says yes: can `unit` go too and leave every producer of `group` `min_filters` filters (all, if fewer)?"
+    # a group joined by concatenations and adds (InceptionResNetV2) has producers that own only some of its units
+    left = {n: len(u) for n, u in group.unit_of.items()}
+    need = {n: min(min_filters, len(u)) for n, u in group.unit_of.items()}
+    owners = {}
+    for n, u in group.unit_of.items():
+        for unit, count in zip(*np.unique(u, return_counts=True)): owners.setdefault(int(unit), []).append((n, int(count)))
+    def may_go(unit) -> bool:
+        share = owners.get(int(unit), [])
+        if any(left[n] - count < need[n] for n, count in share): return False
+        for n, count in share: left[n] -= count
+        return True
+    return may_go
+
+def _lowest(scores:np.ndarray, candidates:np.ndarray, k:int, group=None, min_filters:int=1) -> np.ndarray:
+    "The `k` candidates with the lowest scores (ties: the lower index first); with `group`, none that would leave one of its producers fewer than `min_filters` filters."
     order = candidates[np.argsort(scores[candidates], kind='stable')]
-    return np.sort(order[:k])
+    if group is None: return np.sort(order[:k])
+    may_go, chosen = _unit_keeper(group, min_filters), []
+    for unit in order.tolist():
+        if len(chosen) == k: break
+        if may_go(unit): chosen.append(unit)
+    return np.sort(np.array(chosen, dtype=np.int64))
 
 def _missing_scores(group, criterion:str) -> ValueError:
     return ValueError(f"criterion {criterion!r} gives no score for layer(s) {', '.join(map(repr, group.layers))} "
@@ -168,10 +194,10 @@ def _global_selection(graph, groups, scores, ratio, ignored, round_to, min_filte
         entries += [(normalised[u], g.index, u) for u in candidates.tolist()]
     entries.sort(key=lambda e: (e[0], e[1], e[2]))
     caps = {g.index: g.size - min(g.size, min_filters) for g in groups}
-    chosen = {g.index: [] for g in groups}
+    chosen, keepers = {g.index: [] for g in groups}, {g.index: _unit_keeper(g, min_filters) for g in groups}
     for _, gi, u in entries:
         if n_remove == 0: break
-        if len(chosen[gi]) < caps[gi]: chosen[gi].append(u); n_remove -= 1
+        if len(chosen[gi]) < caps[gi] and keepers[gi](u): chosen[gi].append(u); n_remove -= 1
     drop = {}
     for g in groups:
         units = chosen[g.index]  # in ascending score order: give back the best ones first
@@ -219,7 +245,7 @@ def select_filters(model:keras.Model|ChannelGraph, # the model (or its `ChannelG
         s = scores[g.index]
         candidates = np.flatnonzero(ok)
         if np.isnan(s[candidates]).any(): raise _missing_scores(g, importance.name)
-        drop[g.index] = _lowest(s, candidates, n_remove)
+        drop[g.index] = _lowest(s, candidates, n_remove, g, min_filters)
     pooled = [g for g in active if g not in local]
     if pooled: drop.update(_global_selection(graph, pooled, scores, ratio, ignored, round_to, min_filters, importance.name))
     return _by_layer(graph, drop)
@@ -248,6 +274,7 @@ def _layer_table(model) -> pd.DataFrame:
     layers = {}
     for name, layer in named_layers(model).items(): layers.setdefault(name, layer)
     def channels(name):
+        name = name.split(' (call ')[0]  # a shared layer's later calls (see `cost_table`)
         layer = layers.get(name) or layers.get(name.split('/')[-1])
         return _out_channels(layer) if layer is not None else None
     table['filters'] = [channels(n) for n in table.name]
