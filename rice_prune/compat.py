@@ -78,16 +78,20 @@ def run_through_graph(model:keras.Model, # a functional model (see `functional_o
     return model._run_through_graph(inputs, operation_fn=operation_fn)
 
 # %% ../nbs/04_compat.ipynb #32252447
+def _private_classes(module:str, names:tuple, base:type=object) -> tuple:
+    "The classes called `names` (subclasses of `base`) that the private module `module` defines; those that exist."
+    try:
+        import importlib
+        found = importlib.import_module(module)
+    except ImportError: return ()
+    return tuple(c for c in (getattr(found, n, None) for n in names) if isinstance(c, type) and issubclass(c, base))
+
 def op_classes(module:str, # 'numpy' or 'nn': the keras.src.ops module
                names:tuple, # class names, e.g. ('Add', 'Multiply')
               ) -> tuple: # those of the classes that exist
     "The classes of `keras.ops` operations called `names` in `keras.src.ops.<module>`."
     # private: keras.ops exposes the functions, not the operation classes their graph nodes are instances of
-    try:
-        import importlib
-        ops = importlib.import_module(f'keras.src.ops.{module}')
-    except ImportError: return ()
-    return tuple(getattr(ops, n) for n in names if isinstance(getattr(ops, n, None), type))
+    return _private_classes(f'keras.src.ops.{module}', names)
 
 # %% ../nbs/04_compat.ipynb #36cd812d
 def application_layers(module:str, # the keras.src.applications module, e.g. 'convnext'
@@ -95,12 +99,7 @@ def application_layers(module:str, # the keras.src.applications module, e.g. 'co
                       ) -> tuple: # those of the classes that exist
     "The layer classes called `names` that the `keras.applications` builders of `keras.src.applications.<module>` define."
     # private: keras.applications exports the builders only, not the layer classes some of them define for themselves
-    try:
-        import importlib
-        found = importlib.import_module(f'keras.src.applications.{module}')
-    except ImportError: return ()
-    return tuple(getattr(found, n) for n in names
-                 if isinstance(getattr(found, n, None), type) and issubclass(getattr(found, n), keras.layers.Layer))
+    return _private_classes(f'keras.src.applications.{module}', names, keras.layers.Layer)
 
 # %% ../nbs/04_compat.ipynb #57ccda2c
 def ensure_monitor_op(callback:keras.callbacks.Callback, # a monitoring callback, with its model set
