@@ -30,16 +30,18 @@ rice (1,000 images of each variety, generated once under $RICE_PRUNE_HOME; --acc
 --val-split / --test-split 0.1 / 0.6, so every model is tested on the same 3,000 images), --acc-models (cnn,
 googlenet_light), --seeds (0, 1, 2). The unpruned network is trained once per seed (Adam, early stopping on the
 validation loss, patience 3, at most --epochs; --base-models bench/results/frontier/models takes the frontier's,
-trained the same way). It is then pruned three ways, all with the L1 criterion:
+trained the same way). It is then pruned four ways, all with the L1 criterion:
   latency   `prune_filters(base, speedup=--acc-target, latency=lm)`, lm its latency model on --acc-path, batch
             --acc-batch, --acc-threads threads: the conditions every speed-up of part 2 holds for;
   uniform   `prune_filters(base, ratio)`, every layer the same ratio: the ratio whose *measured* speed-up is closest
             to the latency-targeted model's, found by measuring: ratios 0.15, 0.3, ... 0.9 timed side by side with
             the unpruned and the latency-targeted model (--verify-rounds rounds), then ratios 0.025 apart around the
             closest, timed again;
-  round16   `prune_filters(base, ratio, round_to=--acc-round-to)` (widths multiples of 16), the same search.
-The three are then timed together once more (2 x --verify-rounds rounds): the speed-ups reported, about equal by
-construction. Each is recovered the same way, by distillation from its unpruned network (the frontier's 'distill':
+  round16   `prune_filters(base, ratio, round_to=--acc-round-to)` (widths multiples of 16), the same search;
+  latency16 `prune_filters(base, speedup=--acc-target, latency=lm, round_to=--acc-round-to)`: latency-targeted with
+            rounded widths, aiming at the request itself (compared with uniform and with round16).
+All four are then timed together once more (2 x --verify-rounds rounds): the speed-ups reported, the first three about
+equal by construction. Each is recovered the same way, by distillation from its unpruned network (the frontier's 'distill':
 `get_recovery('distill', teacher=base)`, at most --recover-epochs epochs, early stopping, the same seed), and tested
 on the same images: accuracy with its Wilson 95 % interval (pooled over seeds), and the paired difference against
 uniform pruning (Newcombe's interval over all seeds' image pairs, McNemar's p; each seed's difference beside it).
@@ -86,7 +88,7 @@ PART1_MODELS = ('cnn', 'cnn_light', 'googlenet', 'googlenet_light', 'vgg16', 'vg
 PART2_MODELS = ('cnn', 'cnn_light', 'googlenet', 'googlenet_light')  # trained from scratch with the study's recipe
 PATHS = ('keras', 'tflite')
 PARTS = ('delivery', 'build', 'accuracy')
-VARIANTS = ('latency', 'uniform', 'round16')  # part 2's three prunings; 'unpruned' rows are the trained networks
+VARIANTS = ('latency', 'uniform', 'round16', 'latency16')  # part 2's prunings; 'unpruned' rows: the trained networks
 COARSE = [0.15, 0.3, 0.45, 0.6, 0.75, 0.9]  # the uniform ratios tried first; then steps of FINE_STEP around the closest
 FINE_STEP = 0.025
 
@@ -116,7 +118,7 @@ def parse_args(argv=None):
     p.add_argument('--build-threads', type=int, default=2)
     # part 2
     p.add_argument('--acc-stages', default='train,select,recover',
-                   help="part 2's passes to run: train (the unpruned networks), select (the three prunings at equal "
+                   help="part 2's passes to run: train (the unpruned networks), select (the prunings at equal "
                         "measured latency: the only pass that times, so run it on a quiet machine), recover (distillation)")
     p.add_argument('--acc-models', default='cnn,googlenet_light', help=f"part 2's networks: {', '.join(PART2_MODELS)}")
     p.add_argument('--seeds', default='0,1,2', help="part 2's seeds (initial weights, training order)")
@@ -409,12 +411,13 @@ def accuracy_worker(args, out:Path, threads:int):
         return result.model
 
     def selection(name, seed):
-        "The three prunings at equal measured latency, as selected earlier: (selection, models); (None, None) if none."
+        "The prunings at equal measured latency, as selected earlier: (selection, models); (None, None) if none."
         sel_path = acc/f'select-{name}-s{seed}.json'
-        paths = {v: models_dir/f'{name}-s{seed}-{v}.keras' for v in VARIANTS}
         if not sel_path.exists(): return None, None
         sel = json.loads(sel_path.read_text())
         if 'unreachable' in sel: return sel, None
+        # a selection made before 'latency16' existed has the first three only (extend() adds the fourth)
+        paths = {v: models_dir/f'{name}-s{seed}-{v}.keras' for v in VARIANTS if v in sel['final']}
         if not all(p.exists() for p in paths.values()): return None, None
         return sel, {v: keras.models.load_model(p, compile=False) for v, p in paths.items()}
 
@@ -430,13 +433,16 @@ def accuracy_worker(args, out:Path, threads:int):
             del base; gc.collect()
     if 'select' in args.acc_stages:
         for name, seed in pairs:
-            if selection(name, seed)[0] is not None: continue  # kept with the search: a rerun recovers the same ones
+            sel, pruned = selection(name, seed)
+            if sel is not None and (pruned is None or set(pruned) == set(VARIANTS) or 'latency16_unreachable' in sel):
+                continue  # kept with the search: a rerun recovers the same ones
             base = unpruned(name, seed, train_it=False)
             if base is None:
                 print(f"  {name} seed {seed}: not trained yet (--acc-stages train); not selected", flush=True); continue
-            sel, pruned = select(args, base, name, seed, threads, out, prune_filters, latency_model, count_flops)
+            if sel is None: sel, pruned = select(args, base, name, seed, threads, out, prune_filters, latency_model, count_flops)
+            else: sel, pruned = extend(args, base, sel, pruned, threads, out, prune_filters, latency_model, count_flops)
             if pruned is not None:
-                for v in VARIANTS: pruned[v].save(models_dir/f'{name}-s{seed}-{v}.keras')
+                for v, m in pruned.items(): m.save(models_dir/f'{name}-s{seed}-{v}.keras')
             (acc/f'select-{name}-s{seed}.json').write_text(json.dumps(sel, indent=1))
             del base, pruned; gc.collect()
     if 'recover' in args.acc_stages:
@@ -448,7 +454,7 @@ def accuracy_worker(args, out:Path, threads:int):
                 continue
             base = unpruned(name, seed, train_it=False)
             base_flops = count_flops(base)
-            for v in VARIANTS:
+            for v in pruned:
                 key = f'{name}|{seed}|{v}'
                 if key in done: continue
                 model = pruned[v]
@@ -483,10 +489,12 @@ def select(args, base, name, seed, threads, out, prune_filters, latency_model, c
                     conditions=lm.conditions, unreachable=str(e), most_reachable=e.most), None
     prune_s = time.perf_counter() - t0
     report = latency.budget_report
+    try: latency16, report16 = latency_rounded(args, base, lm, prune_filters)
+    except BudgetError as e: latency16, report16 = None, dict(unreachable=str(e))
     timer = make_timer(path, threads, rounds=args.verify_rounds)
     makers = dict(uniform=lambda r: prune_filters(base, r),
                   round16=lambda r: prune_filters(base, r, round_to=args.acc_round_to))
-    chosen, ratio, search = {'latency': latency}, {}, []
+    chosen, ratio, search = {'latency': latency, **({'latency16': latency16} if latency16 is not None else {})}, {}, []
     t0 = time.perf_counter()
     for variant, make in makers.items():
         grid, best = COARSE, None
@@ -511,14 +519,50 @@ def select(args, base, name, seed, threads, out, prune_filters, latency_model, c
               f"{best[2]:.2f}x", flush=True)
     search_s = time.perf_counter() - t0
     final_timer = make_timer(path, threads, rounds=2 * args.verify_rounds)
-    final = dict(zip(VARIANTS, speedups(final_timer, base, [chosen[v] for v in VARIANTS], batch)))
+    names = [v for v in VARIANTS if v in chosen]
+    final = dict(zip(names, speedups(final_timer, base, [chosen[v] for v in names], batch)))
     print(f"  {name} seed {seed}: measured together: " + ', '.join(f"{v} {f['speedup']:.2f}x" for v, f in final.items()),
           flush=True)
     sel = dict(model=name, seed=seed, path=path, batch=batch, threads=threads, target=args.acc_target,
                conditions=lm.conditions, lm_build_s=lm.build_seconds, lm_s=lm_s, prune_s=prune_s, search_s=search_s,
-               budget_report={k: v for k, v in report.items() if k not in ('history', 'conditions')},
+               budget_report=brief(report), budget_report_latency16=brief(report16),
                ratio=ratio, final=final, search=search)
-    return json.loads(json.dumps(sel, default=lambda o: o.item() if hasattr(o, 'item') else str(o))), chosen
+    if latency16 is None: sel['latency16_unreachable'] = report16['unreachable']
+    return plain(sel), chosen
+
+
+def brief(report:dict) -> dict: return {k: v for k, v in report.items() if k not in ('history', 'conditions')}
+def plain(d:dict) -> dict: return json.loads(json.dumps(d, default=lambda o: o.item() if hasattr(o, 'item') else str(o)))
+
+
+def latency_rounded(args, base, lm, prune_filters):
+    "The latency-targeted pruning with widths rounded to --acc-round-to ('latency16'), and its budget report."
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='prune_filters: asked for')
+        model = prune_filters(base, speedup=args.acc_target, latency=lm, round_to=args.acc_round_to)
+    return model, model.budget_report
+
+
+def extend(args, base, sel, chosen, threads, out, prune_filters, latency_model, count_flops):
+    """Add 'latency16' to a selection made before it existed, then time all four prunings together again: the new
+    pruning's speed-up comes from that timing, the other three keep the speed-ups they were selected and recovered
+    with (the new timing of all four is kept beside them, as 'retimed')."""
+    from rice_prune.prune import BudgetError
+    batch, path = sel['batch'], sel['path']
+    lm = latency_model(base, batch_size=batch, timer=make_timer(path, threads), cache=out/'latency_cache', progress=False)
+    t0 = time.perf_counter()
+    try: latency16, report16 = latency_rounded(args, base, lm, prune_filters)
+    except BudgetError as e:  # rounding can make the target unreachable where the unrounded search reached it
+        return plain(dict(sel, latency16_unreachable=str(e))), chosen
+    prune_s = time.perf_counter() - t0
+    chosen = dict(chosen, latency16=latency16)
+    final_timer = make_timer(path, threads, rounds=2 * args.verify_rounds)
+    retimed = dict(zip(VARIANTS, speedups(final_timer, base, [chosen[v] for v in VARIANTS], batch)))
+    print(f"  {sel['model']} seed {sel['seed']}: measured together again: "
+          + ', '.join(f"{v} {f['speedup']:.2f}x" for v, f in retimed.items()), flush=True)
+    final = dict(sel['final'], latency16=retimed['latency16'])
+    return plain(dict(sel, final=final, retimed=retimed, budget_report_latency16=brief(report16),
+                      prune_latency16_s=prune_s)), chosen
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -636,27 +680,31 @@ def summarise(args, out:Path) -> str:
         from rice_prune.intervals import accuracy_estimate, paired_difference
         rows = []
         for (model, variant), g in a.groupby(['model', 'variant'], sort=False):
-            ref = a[(a.model == model) & (a.variant == 'uniform')].set_index('seed')
             seeds = [s for s in g.seed if g.set_index('seed').loc[s, 'key'] in correct]
             if not seeds: continue
             c = np.concatenate([correct[g.set_index('seed').loc[s, 'key']] for s in seeds])
             est = accuracy_estimate(c)
             row = {'model': model, 'pruning': variant, 'seeds': len(seeds),
-                   'ratio': '' if variant in ('unpruned', 'latency') else ', '.join(f'{v:g}' for v in g.ratio),
+                   'ratio': '' if variant in ('unpruned', 'latency', 'latency16') else ', '.join(f'{v:g}' for v in g.ratio),
                    'measured speed-up': ', '.join(f'{v:.2f}' for v in g.speedup),
                    'FLOPs kept': f'{100 * g.flops_kept.mean():.0f} %',
                    'accuracy % [95 % CI]': f'{100 * est.accuracy:.2f} [{100 * est.low:.2f}, {100 * est.high:.2f}]'}
-            both = [s for s in seeds if s in ref.index and ref.loc[s, 'key'] in correct]
-            if variant not in ('uniform', 'unpruned') and both:
+            # paired against uniform pruning; 'latency16' also against 'round16', the uniform pruning rounded alike
+            for other in ('uniform', 'round16') if variant == 'latency16' else ('uniform',):
+                ref = a[(a.model == model) & (a.variant == other)].set_index('seed')
+                both = [s for s in seeds if s in ref.index and ref.loc[s, 'key'] in correct]
+                if variant in ('uniform', 'unpruned', other) or not both: continue
                 cu = np.concatenate([correct[ref.loc[s, 'key']] for s in both])
                 cv = np.concatenate([correct[g.set_index('seed').loc[s, 'key']] for s in both])
                 diff = paired_difference(cu, cv)
                 per_seed = [100 * (correct[g.set_index('seed').loc[s, 'key']].mean() - correct[ref.loc[s, 'key']].mean())
                             for s in both]
-                row['vs uniform (points) [95 % CI]'] = (f'{100 * diff.difference:+.2f} [{100 * diff.low:+.2f}, '
-                                                        f'{100 * diff.high:+.2f}]').replace('-', '−')
-                row['McNemar p'] = f'{diff.p_value:.3g}'
-                row["seeds' differences"] = ', '.join(f'{v:+.2f}'.replace('-', '−') for v in per_seed)
+                ci = f'{100 * diff.difference:+.2f} [{100 * diff.low:+.2f}, {100 * diff.high:+.2f}]'.replace('-', '−')
+                if other == 'uniform':
+                    row['vs uniform (points) [95 % CI]'] = ci
+                    row['McNemar p'] = f'{diff.p_value:.3g}'
+                    row["seeds' differences"] = ', '.join(f'{v:+.2f}'.replace('-', '−') for v in per_seed)
+                else: row['vs round16 (points) [95 % CI]'] = ci + f' (p {diff.p_value:.3g})'
             rows.append(row)
         t = pd.DataFrame(rows)
         order = {v: k for k, v in enumerate(('unpruned', *VARIANTS))}
@@ -671,13 +719,20 @@ def summarise(args, out:Path) -> str:
         n_test = int(a.n_test.iloc[0])
         lines += [f"Each accuracy on the same {n_test:,} test images per seed (pooled over seeds, Wilson interval); the "
                   "difference against uniform pruning paired image by image (Newcombe's interval over all seeds' pairs). "
-                  "Measured speed-ups: one per seed, the three prunings timed together after the search.", '']
+                  "Measured speed-ups: one per seed, the prunings timed together after the search. 'latency16' is "
+                  "the latency-targeted pruning with widths rounded like 'round16': it aims at the requested speed-up "
+                  "itself rather than at the latency-targeted model's measured one"
+                  + (" (where it was added to an earlier selection, its speed-up comes from timing all four again in "
+                     "a later session: the selection files keep that timing as 'retimed')"
+                     if any('retimed' in s for s in sels) else '') + '.', '']
         sels_ok = [s for s in sels if 'unreachable' not in s]
         if sels_ok:
             s0 = sels_ok[0]
             lines += [f"Conditions: {s0['path']} path, batch {s0['batch']}, {s0['threads']} thread"
                       f"{'s' * (s0['threads'] > 1)}; latency-targeted at {s0['target']:g}× (prune_filters measured "
-                      + ', '.join(f"{s['model']} s{s['seed']}: {s['budget_report']['measured']:.2f}×" for s in sels_ok)
+                      + ', '.join(f"{s['model']} s{s['seed']}: {s['budget_report']['measured']:.2f}×"
+                                  + (f" ({s['budget_report_latency16']['measured']:.2f}× rounded)"
+                                     if 'measured' in s.get('budget_report_latency16', {}) else '') for s in sels_ok)
                       + f"); '{VARIANTS[2]}' rounds to {args.acc_round_to}; recovery: distillation from the unpruned "
                       f"network, at most {args.recover_epochs} epoch{'s' * (args.recover_epochs != 1)} (early stopping), the same seed; training at most "
                       f"{args.epochs} epochs; {args.acc_image_size}×{args.acc_image_size} synthetic rice, "

@@ -32,9 +32,34 @@ RELOAD = ("import sys, numpy as np, rice_prune, keras; m = keras.saving.load_mod
           "print('DIFF', float(np.abs(np.asarray(m(np.load(sys.argv[2]))) - np.load(sys.argv[3])).max()))")
 
 
+def run_pruned(model, pruned, size: int, classes: int) -> tuple:
+    "Run `pruned` on one random image: (image, outputs); raises unless the outputs are finite, one per class, and `pruned` is smaller."
+    import numpy as np
+    x = np.random.default_rng(0).uniform(0, 255, (1, size, size, 3)).astype('float32')
+    y = np.asarray(pruned(x))
+    if y.shape != (1, classes) or not np.isfinite(y).all(): raise ValueError(f"pruned output {y.shape}: not finite (1, {classes})")
+    if not pruned.count_params() < model.count_params(): raise ValueError("the pruned model is not smaller")
+    return x, y
+
+
+def reload_diff(model, x, y) -> float:
+    """Save `model` as .keras, load it in a fresh process that imports only rice_prune (and keras, numpy), run it on `x`:
+    the largest difference from `y` (raises if the load fails or the difference isn't within float32 rounding)."""
+    import tempfile
+    import numpy as np
+    with tempfile.TemporaryDirectory() as d:
+        path, xs, ys = f'{d}/pruned.keras', f'{d}/x.npy', f'{d}/y.npy'
+        model.save(path); np.save(xs, x); np.save(ys, y)
+        done = subprocess.run([sys.executable, '-c', RELOAD, path, xs, ys], capture_output=True, text=True)
+    diffs = [line.split()[1] for line in done.stdout.splitlines() if line.startswith('DIFF ')]
+    if not diffs: raise RuntimeError((done.stderr.strip().splitlines() or ['no output'])[-1])
+    diff = float(diffs[0])
+    if not diff <= 1e-5 * max(1.0, float(np.abs(y).max())): raise ValueError(f"the reloaded model's outputs differ by {diff:.3g}")
+    return diff
+
+
 def worker(name: str, size: int, flops: bool, reload: bool) -> dict:
     "Build, prune and run one builder; the row (never raises)."
-    import numpy as np
     import keras
     from rice_prune.prune import prune_filters
     row = dict(builder=name, size=size, status='ok', error='', message='')
@@ -50,10 +75,7 @@ def worker(name: str, size: int, flops: bool, reload: bool) -> dict:
         row['prune_s'] = round(time.perf_counter() - t, 2)
         row['params_after'] = pruned.count_params()
         stage = 'run'
-        x = np.random.default_rng(0).uniform(0, 255, (1, size, size, 3)).astype('float32')
-        y = np.asarray(pruned(x))
-        if y.shape != (1, 5) or not np.isfinite(y).all(): raise ValueError(f"pruned output {y.shape} not finite (1, 5)")
-        if not row['params_after'] < row['params_before']: raise ValueError("the pruned model is not smaller")
+        x, y = run_pruned(model, pruned, size, classes=5)
         if flops:
             stage = 'flops'
             from rice_prune.cost import count_flops, profile_flops
@@ -62,16 +84,7 @@ def worker(name: str, size: int, flops: bool, reload: bool) -> dict:
                 raise ValueError(f"analytic FLOPs {row['flops_analytic']} != profiler's {row['flops_profiler']}")
         if reload:
             stage = 'reload'
-            import tempfile
-            with tempfile.TemporaryDirectory() as d:
-                path, xs, ys = f'{d}/pruned.keras', f'{d}/x.npy', f'{d}/y.npy'
-                pruned.save(path); np.save(xs, x); np.save(ys, y)
-                done = subprocess.run([sys.executable, '-c', RELOAD, path, xs, ys], capture_output=True, text=True)
-            diffs = [line.split()[1] for line in done.stdout.splitlines() if line.startswith('DIFF ')]
-            if not diffs: raise RuntimeError((done.stderr.strip().splitlines() or ['no output'])[-1])
-            row['reload_diff'] = float(diffs[0])
-            if not row['reload_diff'] <= 1e-5 * max(1.0, float(np.abs(y).max())):
-                raise ValueError(f"the reloaded model's outputs differ by {row['reload_diff']:.3g}")
+            row['reload_diff'] = reload_diff(pruned, x, y)
     except Exception as e:
         msg = str(e).strip().splitlines()
         row.update(status=f'{stage}_error', error=type(e).__name__, message=(msg[0] if msg else '')[:300])

@@ -196,6 +196,23 @@ def _batch_norm_flops(layer, ins, outs):
 @_flops(L.Rescaling)
 def _rescaling_flops(layer, ins, outs): return 2 * _size(outs[0])
 
+@_flops(L.LayerNormalization)
+def _layer_norm_flops(layer, ins, outs):
+    n = _size(outs[0])
+    axes = [layer.axis] if isinstance(layer.axis, int) else layer.axis
+    m = n // math.prod(outs[0][a] for a in axes)  # one mean and variance per position
+    # tf.nn.moments: mean (n), squared difference (the profiler counts 2n), mean (n); then var + eps (m), rsqrt (2m)
+    stats = 4 * n + 3 * m
+    if layer.rms_scaling: return stats + n + layer.scale * n  # x * inv [* gamma]
+    inv = n if layer.scale else m  # inv (and -mean * inv) take the full shape once gamma multiplies them
+    return stats + m + layer.scale * n + inv + layer.center * n + 2 * n  # -mean, [* gamma], -mean * inv, [+ beta], x * inv + res
+
+@_flops(L.Normalization)
+def _normalization_flops(layer, ins, outs):
+    # (x - mean) / maximum(sqrt(variance), eps), or mean + x * maximum(...) inverted: two per element, and the
+    # maximum once per statistic (the square root isn't counted)
+    return 2 * _size(outs[0]) + _size(layer.mean.shape)
+
 @_flops(L.Add, L.Multiply, L.Maximum, L.Minimum, L.Subtract)
 def _merge_flops(layer, ins, outs): return (len(ins) - 1) * _size(outs[0])
 

@@ -21,10 +21,10 @@ from .layers import ChannelRule, LayerCall, check_model, named_layers, register_
 
 # %% auto #0
 __all__ = ['CHANNEL_MIXING_RULE', 'UNSUPPORTED_RULE', 'UnsupportedLayerError', 'ChannelMixingRule', 'PassThroughRule',
-           'ActivationRule', 'RescalingRule', 'BatchNormRule', 'PReLURule', 'ProducerRule', 'ConvRule', 'DenseRule',
-           'ConvTransposeRule', 'SeparableConvRule', 'DepthwiseConvRule', 'ElementwiseMergeRule', 'ConcatenateRule',
-           'FlattenRule', 'ReshapeRule', 'OpMergeRule', 'OpElementwiseRule', 'LayerScaleRule', 'UnsupportedRule',
-           'ChannelGroup', 'ChannelGraph']
+           'ActivationRule', 'RescalingRule', 'NormalizationRule', 'BatchNormRule', 'PReLURule', 'ProducerRule',
+           'ConvRule', 'DenseRule', 'ConvTransposeRule', 'SeparableConvRule', 'DepthwiseConvRule',
+           'ElementwiseMergeRule', 'ConcatenateRule', 'FlattenRule', 'ReshapeRule', 'OpMergeRule', 'OpElementwiseRule',
+           'LayerScaleRule', 'UnsupportedRule', 'ChannelGroup', 'ChannelGraph']
 
 # %% ../../nbs/13_graph.ipynb #f9a17f19
 class _UnionFind:
@@ -113,10 +113,49 @@ class ActivationRule(PassThroughRule):
             return CHANNEL_MIXING_RULE.trace(g, call)
         return super().trace(g, call)
 
+def _per_channel(value, channels:int) -> bool:
+    "True if `value` holds one number per channel on the last axis (any other axes of size 1)."
+    shape = np.shape(value)
+    return len(shape) > 0 and shape[-1] == channels and channels > 1 and math.prod(shape) == channels
+
+def _slice_values(value, mask:np.ndarray):
+    "`value` sliced on its last axis (kept as a list of the same nesting, for the layer's config), if per channel."
+    return np.asarray(value)[..., mask].tolist() if _per_channel(value, len(mask)) else value
+
 @_registers(L.Rescaling)
 class RescalingRule(PassThroughRule):
+    "Rescaling: a scale and offset per channel (an array on the last axis) are sliced; a single number stays."
+    has_channel_weights = True  # per-channel scales: a layer called twice keeps the same channels in both calls
     def unsupported(self, layer, call):
-        if np.size(layer.scale) != 1 or np.size(layer.offset) != 1: return "per-channel scale or offset"
+        if reason := super().unsupported(layer, call): return reason
+        channels = call.input_shapes[0][-1]
+        for what in ('scale', 'offset'):
+            value = getattr(layer, what)
+            if np.size(value) != 1 and not _per_channel(value, channels):
+                return f"{what} of shape {np.shape(value)} is neither one number nor one per channel ({channels})"
+    def new_layer(self, g, layer, keep):
+        mask, config = keep(g.inputs_of(layer)[0]), layer.get_config()
+        config.update(scale=_slice_values(layer.scale, mask), offset=_slice_values(layer.offset, mask))
+        return layer.__class__.from_config(config)
+
+@_registers(L.Normalization)
+class NormalizationRule(ChannelRule):
+    "Normalization with statistics per channel (`axis=-1`): its mean and variance are sliced; over no axis they stay."
+    has_channel_weights = True
+    def unsupported(self, layer, call):
+        rank, axis = len(call.input_shapes[0]), tuple(a % len(call.input_shapes[0]) for a in (layer.axis or ()))
+        if axis not in ((), (rank - 1,)): return f"axis={layer.axis} (statistics per channel, axis=-1, or none)"
+    def new_layer(self, g, layer, keep):
+        config = layer.get_config()
+        if layer.input_mean is not None:  # statistics given to the constructor live in the config
+            mask = keep(g.inputs_of(layer)[0])
+            config.update(mean=_slice_values(layer.input_mean, mask), variance=_slice_values(layer.input_variance, mask))
+        return layer.__class__.from_config(config)
+    def new_weights(self, g, layer, keep):  # adapted statistics are weights (mean, variance, count)
+        return _slice_last(layer.get_weights(), keep(g.inputs_of(layer)[0]))
+    def set_weights(self, g, layer, twin, keep):
+        super().set_weights(g, layer, twin, keep)
+        twin.finalize_state()  # the layer reads its statistics through tensors made from the weights
 
 @_registers(L.BatchNormalization)
 class BatchNormRule(ChannelRule):

@@ -283,16 +283,30 @@ _DESIGN = {('in',): [(1.0,), (0.5,), (0.0,)], ('out',): [(1.0,), (0.5,), (0.0,)]
                                                                        # cost grows with the square of the width
 
 # %% ../../nbs/14a_latency.ipynb #b3ff2358
+def _keep_order(group) -> tuple:
+    "The group's removable units in the order they are kept, and how many come first so that every producer keeps a filter."
+    # a producer may own only some units (branches concatenated, then added: InceptionResNetV2): each producer's first
+    # unit comes first, then the units by their place in their producers, so that every width spreads over all of them
+    removable, fixed = group.removable.tolist(), set(np.flatnonzero(group.fixed).tolist())
+    place, firsts = {}, []
+    for units in group.unit_of.values():
+        own = list(dict.fromkeys(units.tolist()))  # the producer's units, in filter order
+        for k, unit in enumerate(own): place[unit] = min(place.get(unit, 1.0), k / len(own))
+        if not fixed & set(own): firsts.append(own[0])
+    firsts = list(dict.fromkeys(u for u in firsts if u in place and u not in fixed))
+    rest = sorted(set(removable) - set(firsts), key=lambda u: (place[u], u))
+    return np.array(firsts + rest, dtype=np.int64), len(firsts)
+
 def _keep_shares(graph:ChannelGraph, shares:dict) -> tuple:
-    "A `keep` function keeping about `shares[g]` of each group's removable units (at least one unit stays), and the shares kept."
+    "A `keep` function keeping about `shares[g]` of each group's removable units (one filter of each producer stays at least), and the shares kept."
     kept_root, actual = np.ones(len(graph._roots), bool), {}
     for gi, share in shares.items():
         group = graph.groups[gi]
-        removable = group.removable
-        if not len(removable): continue
-        n_keep = min(len(removable), max(0 if group.fixed.any() else 1, round(share * len(removable))))
-        kept_root[group.roots[removable[n_keep:]]] = False
-        actual[gi] = n_keep / len(removable)
+        if not len(group.removable): continue
+        order, needed = _keep_order(group)
+        n_keep = min(len(order), max(needed, 0 if group.fixed.any() else 1, round(share * len(order))))
+        kept_root[group.roots[order[n_keep:]]] = False
+        actual[gi] = n_keep / len(order)
     return (lambda ids: kept_root[graph._roots[np.asarray(ids, dtype=np.int64)]]), actual
 
 def _isolated(graph:ChannelGraph, call, keep:Callable, batch_size:int) -> keras.Model:

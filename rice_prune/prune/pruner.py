@@ -362,8 +362,14 @@ def _allocation_order(graph:ChannelGraph, scores:dict|None, ignored, round_to, m
         if np.isnan(s[candidates]).any(): raise _missing_scores(g, criterion)
         mean = s[candidates].mean()
         norm[g.index] = s / mean if mean > 0 else s
-        order[g.index] = candidates[np.argsort(norm[g.index][candidates], kind='stable')]  # least important first
-        fewest[g.index] = _fewest(g, len(candidates), round_to, min_filters, max_ratio)
+        ranked = candidates[np.argsort(norm[g.index][candidates], kind='stable')].tolist()  # least important first
+        # every producer keeps min_filters (a branch of a concatenation owns only some units): the units that would
+        # break that, in this order, never go; they close the order and the group's fewest width counts them
+        may_go = _unit_keeper(g, min_filters)
+        allowed = [u for u in ranked if may_go(u)]
+        if not allowed: continue
+        order[g.index] = np.array(allowed + sorted(set(ranked) - set(allowed), key=ranked.index), dtype=np.int64)
+        fewest[g.index] = _fewest(g, len(allowed), round_to, min_filters, max_ratio)
     return order, norm, fewest
 
 def allocate_units(graph:ChannelGraph, # the model's channel graph
