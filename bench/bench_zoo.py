@@ -18,13 +18,19 @@ classifier left alone), each builder in a fresh Python process so that its memor
 
 Where torchvision has the twin (resnet50, mobilenet_v2, mobilenet_v3_small, efficientnet_b0, densenet121,
 convnext_tiny, vgg16; weights=None, 1000 classes), Torch-Pruning prunes it at the same ratio in a fresh process of
-the torch environment (--torch-python, or $RICE_PRUNE_TORCH_PYTHON; bench/requirements-torch.txt plus torchvision):
+the torch environment (--torch-python, or $RICE_PRUNE_TORCH_PYTHON; see below):
 `tp.pruner.MetaPruner(model, example_inputs, importance=tp.importance.MagnitudeImportance(p=1), pruning_ratio=ratio,
 ignored_layers=[classifier])` then `step()`, timed from the pruner's construction (it traces the dependency graph, as
 prune_filters traces its channel graph) to the end of the step; memory, params and MACs kept
 (`tp.utils.count_ops_and_params`, which counts multiply-accumulates: kept shares compare, absolute numbers don't). The
 twins are not the same networks (torchvision's convolutions have no bias, its EfficientNet no input normalisation,
 ...), so compare kept shares and times, not counts.
+
+The torch environment needs torchvision beside torch and torch-pruning. PyPI's torchvision wheel links its C++
+operators against PyPI's own torch build (libc10_cuda.so): next to the CPU-only torch of bench/requirements-torch.txt
+(PyTorch's CPU index) `import torchvision` fails ("operator torchvision::nms does not exist"). Where that index can be
+reached, install torchvision from it too; otherwise make a separate environment with PyPI's torch==2.13.0 (several
+GB of CUDA libraries), torchvision==0.28.0 and torch-pruning==1.6.1.
 
 Timing is wall time on a shared machine: run it with nothing else running. Each builder's row is written as soon as
 it is done (--out, default bench/results/zoo/zoo_<size>.csv; a rerun skips the rows already there, --redo NAMES
