@@ -35,7 +35,8 @@ The torch environment needs torchvision beside torch and torch-pruning. PyPI's t
 operators against PyPI's own torch build (libc10_cuda.so): next to the CPU-only torch of bench/requirements-torch.txt
 (PyTorch's CPU index) `import torchvision` fails ("operator torchvision::nms does not exist"). Where that index can be
 reached, install torchvision from it too; otherwise make a separate environment with PyPI's torch==2.13.0 (several
-GB of CUDA libraries), torchvision==0.28.0 and torch-pruning==1.6.1.
+GB of CUDA libraries), torchvision==0.28.0 and torch-pruning==1.6.1 (where pip's configuration offers a local
+CPU-only torch first, `pip install --isolated` asks PyPI alone).
 
 Timing is wall time on a shared machine: run it with nothing else running. Each builder's row is written as soon as
 it is done (--out, default bench/results/zoo/zoo_<size>.csv; a rerun skips the rows already there, --redo NAMES
@@ -44,7 +45,7 @@ measures them again); the table goes to the same name with .md. `--size min` bui
 
 Usage: python bench/bench_zoo.py [--size 224|min] [--ratio 0.3] [--only ResNet50,VGG16] [--redo NAMES]
                                  [--threads 2] [--no-profile] [--no-reload] [--no-torch] [--torch-python PATH] [--timeout 1800]
-Cost here (2 cores): about 40 min at 224, most of it building, profiling and pruning the ten largest.
+Cost here (2 cores): 35 min at 224 (2026-11-27), most of it building, profiling and pruning the ten largest.
 """
 import argparse, csv, gc, json, math, os, subprocess, sys, threading, time
 from pathlib import Path
