@@ -366,9 +366,10 @@ def _allocation_order(graph:ChannelGraph, scores:dict|None, ignored, round_to, m
         # every producer keeps min_filters (a branch of a concatenation owns only some units): the units that would
         # break that, in this order, never go; they close the order and the group's fewest width counts them
         may_go = _unit_keeper(g, min_filters)
-        allowed = [u for u in ranked if may_go(u)]
+        goes = [may_go(u) for u in ranked]  # once per unit, in order: the keeper counts what each producer has left
+        allowed = [u for u, ok in zip(ranked, goes) if ok]
         if not allowed: continue
-        order[g.index] = np.array(allowed + sorted(set(ranked) - set(allowed), key=ranked.index), dtype=np.int64)
+        order[g.index] = np.array(allowed + [u for u, ok in zip(ranked, goes) if not ok], dtype=np.int64)
         fewest[g.index] = _fewest(g, len(allowed), round_to, min_filters, max_ratio)
     return order, norm, fewest
 
