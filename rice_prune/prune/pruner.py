@@ -5,6 +5,7 @@
 # %% ../../nbs/15_pruner.ipynb #5b4c47bc
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import warnings
@@ -23,8 +24,8 @@ from .latency import FakeTimer, LatencyModel, latency_model
 
 
 # %% auto #0
-__all__ = ['ROUNDINGS', 'kept_count', 'round_widths', 'select_filters', 'pruning_report', 'PruningSummary', 'pruning_summary',
-           'remove_filters', 'BudgetError', 'allocate_units', 'prune_filters', 'reachable_speedup']
+__all__ = ['ROUNDINGS', 'SEARCH_MIN_SECONDS', 'kept_count', 'round_widths', 'select_filters', 'pruning_report', 'PruningSummary',
+           'pruning_summary', 'remove_filters', 'BudgetError', 'allocate_units', 'prune_filters', 'reachable_speedup']
 
 # %% ../../nbs/15_pruner.ipynb #2d7aa869
 def _check_ratio(value, what:str) -> float:
@@ -426,11 +427,17 @@ def _count_model(graph:ChannelGraph, kind:str) -> LatencyModel:
     return latency_model(graph.model, timer=FakeTimer(lambda m, batch_size: _COUNTS[kind](m) / 1000),
                          cache=False, unsupported=graph.unsupported_mode, progress=False)
 
+SEARCH_MIN_SECONDS = 0.02  # the search's timings last at least this long
+
 def _speed_measure(lm:LatencyModel, model:keras.Model) -> Callable:
     "measure(pruned) -> (speed-up, its noise): the two models timed side by side on this device, per-round ratios."
+    # the latency model's timings may be short (2 ms: a sub-millisecond call then scatters by up to 40 %), but the
+    # search judges the whole model on a few timings: each lasts at least SEARCH_MIN_SECONDS
+    timer = copy.copy(lm.timer)
+    timer.min_seconds = max(timer.min_seconds, SEARCH_MIN_SECONDS)
     def measure(pruned):
-        lm.timer.warm(model, lm.batch_size)
-        s = lm.timer.measure([model, pruned], lm.batch_size)
+        timer.warm(model, lm.batch_size)
+        s = timer.measure([model, pruned], lm.batch_size)
         ratios = s[0] / s[1]
         q1, q2, q3 = np.percentile(ratios, [25, 50, 75])
         return float(np.median(s[0]) / np.median(s[1])), float((q3 - q1) / 2 / q2)
