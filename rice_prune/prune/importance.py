@@ -32,6 +32,13 @@ class Importance:
     def __call__(self, graph:ChannelGraph, data=None) -> dict:
         raise NotImplementedError
 
+    def score(self, graph:ChannelGraph, data=None,
+              layers=None, # names of the producers whose scores are wanted (None: all)
+             ) -> dict:
+        "The scores of `layers` alone: what the pruner asks for. A criterion that scores each layer on its own computes only those."
+        scores = self(graph, data)
+        return scores if layers is None else {name: scores[name] for name in layers if name in scores}
+
     def _check_data(self, data):
         if self.needs_data and data is None:
             what = ("(images, labels) or a tf.data.Dataset of (images, one-hot labels)" if self.needs_labels
@@ -49,9 +56,12 @@ class MagnitudeImportance(Importance):
         if p not in (1, 2): raise ValueError(f"MagnitudeImportance: p must be 1 or 2, got {p!r}")
         self.p, self.name = p, f'l{p}'
 
-    def __call__(self, graph, data=None):
+    def __call__(self, graph, data=None): return self.score(graph, data)
+
+    def score(self, graph, data=None, layers=None):
+        # layer by layer: the layers that stay whole, such as VGG16's 400 MB classifier, are never read
         return {name: np.linalg.norm(graph.filter_weights(name).astype(np.float64), ord=self.p, axis=1)
-                for name in graph.producers}
+                for name in (graph.producers if layers is None else layers)}
 
 # %% ../../nbs/14_importance.ipynb #fa7166dd
 def _distance_sums(w:np.ndarray, p:int, block:int=1 << 22) -> np.ndarray:
@@ -70,8 +80,11 @@ class FPGMImportance(Importance):
         if p not in (1, 2): raise ValueError(f"FPGMImportance: p must be 1 or 2, got {p!r}")
         self.p, self.name = p, 'fpgm'
 
-    def __call__(self, graph, data=None):
-        return {name: _distance_sums(graph.filter_weights(name).astype(np.float64), self.p) for name in graph.producers}
+    def __call__(self, graph, data=None): return self.score(graph, data)
+
+    def score(self, graph, data=None, layers=None):
+        return {name: _distance_sums(graph.filter_weights(name).astype(np.float64), self.p)
+                for name in (graph.producers if layers is None else layers)}
 
 # %% ../../nbs/14_importance.ipynb #08280482
 def _by_unit(graph, pairs) -> dict:
@@ -310,9 +323,12 @@ class RandomImportance(Importance):
 class FunctionImportance(Importance):
     "A criterion from a function `fn(layer)` → one score per filter of `layer` (a Conv*, Dense, ... layer)."
     def __init__(self, fn:Callable): self.fn, self.name = fn, getattr(fn, '__name__', 'custom')
-    def __call__(self, graph, data=None):
+    def __call__(self, graph, data=None): return self.score(graph, data)
+
+    def score(self, graph, data=None, layers=None):
         scores = {}
-        for name, (layer, ids, _) in graph.producers.items():
+        for name in (graph.producers if layers is None else layers):
+            layer, ids, _ = graph.producers[name]
             s = np.asarray(self.fn(layer), dtype=np.float64).reshape(-1)
             if s.shape != (len(ids),):
                 raise ValueError(f"criterion {self.name!r} returned {s.size} scores for layer {name!r}, which has {len(ids)} filters")

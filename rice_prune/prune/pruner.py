@@ -234,7 +234,7 @@ def select_filters(model:keras.Model|ChannelGraph, # the model (or its `ChannelG
     importance._check_data(data)
     active = [g for g in graph.groups if ratios.get(g.index, ratio) > 0 and _removable(graph, g, ignored).any()]
     if not active: return {}
-    scores = unit_scores(graph, importance(graph, data), reduction)
+    scores = unit_scores(graph, importance.score(graph, data, layers=_producers_of(active)), reduction)
     drop = {}
     local = [g for g in active if g.index in ratios or not global_ranking]
     targets = [kept_count(g.size, ratios.get(g.index, ratio), 1, min_filters) for g in local]
@@ -250,6 +250,10 @@ def select_filters(model:keras.Model|ChannelGraph, # the model (or its `ChannelG
     pooled = [g for g in active if g not in local]
     if pooled: drop.update(_global_selection(graph, pooled, scores, ratio, ignored, round_to, min_filters, importance.name))
     return _by_layer(graph, drop)
+
+def _producers_of(groups) -> list:
+    "The producers of `groups`: the layers whose scores matter (a criterion that scores layer by layer reads only them)."
+    return [name for g in groups for name in g.layers]
 
 def _by_layer(graph, drop:dict) -> dict:
     "{layer name: filter indices} in graph order from {group index: units to drop}."
@@ -577,7 +581,8 @@ def prune_filters(model:keras.Model, # a built functional or Sequential model (n
     importance = get_importance(criterion)
     importance._check_data(data)
     ignored = _ignored_producers(graph, ignored_layers) | (set() if include_dense else _dense_producers(graph))
-    scores = unit_scores(graph, importance(graph, data), reduction)
+    candidates = [g for g in graph.groups if _removable(graph, g, ignored).any()]
+    scores = unit_scores(graph, importance.score(graph, data, layers=_producers_of(candidates)), reduction)
     pruned, removed, report = _prune_to_budget(model, graph, scores, speedup or 1 / (flops or params), given[0], latency, ignored,
                                                round_to, min_filters, max_ratio, importance.name)
     _attach(pruned, model, removed)
