@@ -39,6 +39,10 @@ class Importance:
         scores = self(graph, data)
         return scores if layers is None else {name: scores[name] for name in layers if name in scores}
 
+    def _scored(self, graph, layers) -> list:
+        "The producers a criterion that scores each layer on its own computes: `layers`, or all of them."
+        return list(graph.producers) if layers is None else list(layers)
+
     def _check_data(self, data):
         if self.needs_data and data is None:
             what = ("(images, labels) or a tf.data.Dataset of (images, one-hot labels)" if self.needs_labels
@@ -61,7 +65,7 @@ class MagnitudeImportance(Importance):
     def score(self, graph, data=None, layers=None):
         # layer by layer: the layers that stay whole, such as VGG16's 400 MB classifier, are never read
         return {name: np.linalg.norm(graph.filter_weights(name).astype(np.float64), ord=self.p, axis=1)
-                for name in (graph.producers if layers is None else layers)}
+                for name in self._scored(graph, layers)}
 
 # %% ../../nbs/14_importance.ipynb #fa7166dd
 def _distance_sums(w:np.ndarray, p:int, block:int=1 << 22) -> np.ndarray:
@@ -84,7 +88,7 @@ class FPGMImportance(Importance):
 
     def score(self, graph, data=None, layers=None):
         return {name: _distance_sums(graph.filter_weights(name).astype(np.float64), self.p)
-                for name in (graph.producers if layers is None else layers)}
+                for name in self._scored(graph, layers)}
 
 # %% ../../nbs/14_importance.ipynb #08280482
 def _by_unit(graph, pairs) -> dict:
@@ -327,7 +331,7 @@ class FunctionImportance(Importance):
 
     def score(self, graph, data=None, layers=None):
         scores = {}
-        for name in (graph.producers if layers is None else layers):
+        for name in self._scored(graph, layers):
             layer, ids, _ = graph.producers[name]
             s = np.asarray(self.fn(layer), dtype=np.float64).reshape(-1)
             if s.shape != (len(ids),):
