@@ -74,23 +74,18 @@ def profile_flops(
     batch_size:int=1, # images per forward pass
     input_shape:tuple|None=None, # input shape without the batch dimension (a list of them for several inputs); default: the model's
 ) -> int:
-    "FLOPs of one forward pass as TensorFlow's profiler counts them on the frozen graph — the study's method."
+    "FLOPs of one forward pass as TensorFlow's profiler counts them: the study's method, on the traced graph."
     import tensorflow as tf
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
     shapes = _input_shapes(model, 'profile_flops', batch_size, input_shape)
     specs = [tf.TensorSpec(shape, t.dtype) for shape, t in zip(shapes, model.inputs)]
     forward = tf.function(lambda *xs: model(list(xs) if len(xs) > 1 else xs[0], training=False))
-    frozen = convert_variables_to_constants_v2(forward.get_concrete_function(*specs))
-    graph_def = frozen.graph.as_graph_def()
+    graph = forward.get_concrete_function(*specs).graph
     builder = tf.compat.v1.profiler.ProfileOptionBuilder
     options = builder(builder.float_operation()).with_empty_output().build()
     logger, level = tf.get_logger(), tf.get_logger().level
     logger.setLevel('ERROR')  # the profiler's flops functions use a deprecated TF1 helper and say so at every call
     try:
-        with tf.Graph().as_default() as graph:
-            tf.graph_util.import_graph_def(graph_def, name='')
-            result = tf.compat.v1.profiler.profile(graph=graph, run_meta=tf.compat.v1.RunMetadata(),
-                                                   cmd='op', options=options)
+        result = tf.compat.v1.profiler.profile(graph=graph, run_meta=tf.compat.v1.RunMetadata(), cmd='op', options=options)
     finally:
         logger.setLevel(level)
     return int(result.total_float_ops)
