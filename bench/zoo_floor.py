@@ -1,0 +1,55 @@
+"""How much of a first prune is Keras constructing the pruned network: `prune_filters` against `clone_model` of its result.
+
+    python bench/zoo_floor.py [NAME ...] [--size 224] [--out bench/results/zoo/floor_224.csv]
+
+For each `keras.applications` builder (default: the eight whose first prune at 224×224 took over 5 s in
+`bench_zoo.py`), in a fresh process with 2 threads, like `bench_zoo.py`: build it (`weights=None`, ImageNet head),
+time the first `prune_filters(model, 0.3)`, then time `keras.models.clone_model` of the pruned model, twice. A clone
+is the same network constructed again through Keras's public API: every layer made from its config, called on
+symbolic inputs, every variable created (and filled by its initializer). No pruner that returns a new Keras model
+can take less than constructing it, so the clone is a floor for the first prune on this machine (the first clone pays
+TensorFlow's first-time costs for the pruned shapes, as the first prune does; the second shows them paid).
+"""
+import argparse, json, os, subprocess, sys, time
+from pathlib import Path
+
+SLOW = ['NASNetMobile', 'DenseNet169', 'InceptionResNetV2', 'EfficientNetB7', 'EfficientNetV2M', 'ConvNeXtXLarge',
+        'EfficientNetV2L', 'NASNetLarge']
+
+def one(name:str, size:int) -> dict:
+    os.environ['TF_NUM_INTRAOP_THREADS'] = os.environ['TF_NUM_INTEROP_THREADS'] = '2'
+    import keras
+    from rice_prune.prune import prune_filters
+    start = time.perf_counter()
+    model = getattr(keras.applications, name)(weights=None, input_shape=(size, size, 3))
+    build = time.perf_counter() - start
+    start = time.perf_counter(); pruned = prune_filters(model, 0.3); prune = time.perf_counter() - start
+    start = time.perf_counter(); keras.models.clone_model(pruned); clone = time.perf_counter() - start
+    start = time.perf_counter(); keras.models.clone_model(pruned); clone2 = time.perf_counter() - start
+    return dict(builder=name, size=size, layers=len(model.layers), build_s=build, prune_s=prune, clone_pruned_s=clone,
+                clone_pruned_again_s=clone2, prune_over_clone=prune / clone)
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('names', nargs='*', default=SLOW, help="keras.applications builders (default: the eight over 5 s)")
+    p.add_argument('--size', type=int, default=224)
+    p.add_argument('--out', default='bench/results/zoo/floor_224.csv')
+    p.add_argument('--one', action='store_true', help=argparse.SUPPRESS)   # the child process: one builder, JSON out
+    args = p.parse_args()
+    if args.one: print(json.dumps(one(args.names[0], args.size))); return
+    import pandas as pd
+    rows = []
+    for name in args.names:
+        done = subprocess.run([sys.executable, __file__, name, '--size', str(args.size), '--one'], capture_output=True, text=True)
+        if done.returncode: sys.exit(f"{name} failed: {done.stderr.strip().splitlines()[-1]}")
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        r = rows[-1]
+        print(f"{name}: build {r['build_s']:.1f} s, first prune {r['prune_s']:.1f} s, clone of the pruned "
+              f"{r['clone_pruned_s']:.1f} s (again {r['clone_pruned_again_s']:.1f} s)", flush=True)
+    table = pd.DataFrame(rows)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False)
+    print(table.round(2).to_string(index=False))
+
+if __name__ == '__main__':
+    main()
