@@ -448,7 +448,7 @@ def _speed_measure(lm:LatencyModel, model:keras.Model) -> Callable:
         return s[0] / s[1]
     def measure(pruned):
         # a shared machine's load comes and goes for seconds at a time, and a multi-threaded sub-millisecond call gains
-        # less from pruning while it lasts (2 threads on 2 busy cores: 2.1x where a quiet spell gives 2.7x): the rounds
+        # less from pruning while it lasts (2 threads on 2 busy cores: 2.1x where a quiet spell gives 2.8x): the rounds
         # of a few spells over several seconds, pooled, judge a model on more of the machine's moods than one spell would
         start = time.perf_counter()
         ratios = [spell(pruned)]
