@@ -49,8 +49,7 @@ def main():
     cut = (inner[gaps.argmax()] + inner[gaps.argmax() + 1]) / 2 if len(gaps) else np.inf
     busy = table.speedup < cut
     runs = (busy != busy.shift()).cumsum()
-    spans = table.groupby(runs).agg(busy=('speedup', lambda r: bool(busy[r.index[0]])), first=('t', 'min'), last=('t', 'max'))
-    spans['seconds'] = spans['last'] - spans['first']
+    spans = pd.DataFrame(dict(busy=busy.groupby(runs).first(), seconds=table.t.groupby(runs).agg(np.ptp)))
     print(f"{device_name()}, TFLite, {args.threads} threads, batch 1; MobileNetV2 64x64 and its 50 % L1-pruned copy; "
           f"{len(table)} measurements in {table.t.max():.0f} s")
     print(f"all: median speed-up {table.speedup.median():.2f} [IQR {table.speedup.quantile(0.25):.2f}-"

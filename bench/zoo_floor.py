@@ -2,22 +2,22 @@
 
     python bench/zoo_floor.py [NAME ...] [--size 224] [--out bench/results/zoo/floor_224.csv]
 
-For each `keras.applications` builder (default: the eight whose first prune at 224×224 took over 5 s in
-`bench_zoo.py`), in a fresh process with 2 threads, like `bench_zoo.py`: build it (`weights=None`, ImageNet head),
+For each `keras.applications` builder (default: those whose first prune at 224×224 took over 5 s in
+`bench_zoo.py`'s latest run, `bench/results/zoo/zoo_224.csv`), in a fresh process with 2 threads, like `bench_zoo.py`: build it (`weights=None`, ImageNet head),
 time the first `prune_filters(model, 0.3)`, then time `keras.models.clone_model` of the pruned model, twice. A clone
 is the same network constructed again through Keras's public API: every layer made from its config, called on
 symbolic inputs, every variable created (and filled by its initializer). No pruner that returns a new Keras model
 can take less than constructing it, so the clone is a floor for the first prune on this machine (the first clone pays
 TensorFlow's first-time costs for the pruned shapes, as the first prune does; the second shows them paid).
 """
-import argparse, json, os, subprocess, sys, time
+import argparse, json, os, sys, time
 from pathlib import Path
 
-SLOW = ['NASNetMobile', 'DenseNet169', 'InceptionResNetV2', 'EfficientNetB7', 'EfficientNetV2M', 'ConvNeXtXLarge',
-        'EfficientNetV2L', 'NASNetLarge']
+from bench_zoo import run  # one worker process, its ROW line
+
+ZOO_224 = Path(__file__).parent/'results'/'zoo'/'zoo_224.csv'
 
 def one(name:str, size:int) -> dict:
-    os.environ['TF_NUM_INTRAOP_THREADS'] = os.environ['TF_NUM_INTEROP_THREADS'] = '2'
     import keras
     from rice_prune.prune import prune_filters
     start = time.perf_counter()
@@ -31,19 +31,20 @@ def one(name:str, size:int) -> dict:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('names', nargs='*', default=SLOW, help="keras.applications builders (default: the eight over 5 s)")
+    p.add_argument('names', nargs='*', help="keras.applications builders (default: those over 5 s in zoo_224.csv)")
     p.add_argument('--size', type=int, default=224)
     p.add_argument('--out', default='bench/results/zoo/floor_224.csv')
-    p.add_argument('--one', action='store_true', help=argparse.SUPPRESS)   # the child process: one builder, JSON out
+    p.add_argument('--one', action='store_true', help=argparse.SUPPRESS)   # the worker process: one builder, a ROW line
     args = p.parse_args()
-    if args.one: print(json.dumps(one(args.names[0], args.size))); return
+    if args.one: print('ROW ' + json.dumps(one(args.names[0], args.size)), flush=True); return
     import pandas as pd
+    names = args.names or list(pd.read_csv(ZOO_224).query('prune_s > 5').builder)
+    env = dict(os.environ, TF_NUM_INTRAOP_THREADS='2', TF_NUM_INTEROP_THREADS='2', TF_CPP_MIN_LOG_LEVEL='3')
     rows = []
-    for name in args.names:
-        done = subprocess.run([sys.executable, __file__, name, '--size', str(args.size), '--one'], capture_output=True, text=True)
-        if done.returncode: sys.exit(f"{name} failed: {done.stderr.strip().splitlines()[-1]}")
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        r = rows[-1]
+    for name in names:
+        r = run([sys.executable, __file__, name, '--size', str(args.size), '--one'], env, 1800, dict(builder=name))
+        if 'prune_s' not in r: sys.exit(f"{name} failed: {r['message']}")
+        rows.append(r)
         print(f"{name}: build {r['build_s']:.1f} s, first prune {r['prune_s']:.1f} s, clone of the pruned "
               f"{r['clone_pruned_s']:.1f} s (again {r['clone_pruned_again_s']:.1f} s)", flush=True)
     table = pd.DataFrame(rows)
