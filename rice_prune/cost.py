@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from keras import layers as L
 
-from .compat import application_layers, functional_of, op_classes, run_through_graph
+from .compat import application_layers, functional_of, nodes_by_depth, op_classes, run_through_graph
 from .prune.layers import check_model, flops_rule_for, layer_filters, register_layer
 
 # %% ../nbs/07_cost.ipynb #f2665f2e
@@ -249,22 +249,25 @@ def _shapes(structure) -> list:
 def _has_graph(layer) -> bool:
     return isinstance(layer, keras.Sequential) or (isinstance(layer, keras.Model) and functional_of(layer) is not None)
 
+def _row(layer, ins:list, outs:list, prefix:str) -> dict:
+    "The row of one call of `layer` with input shapes `ins` and output shapes `outs`."
+    rule = flops_rule_for(layer)
+    if rule is None:
+        warnings.warn(f"count_flops: no FLOPs rule for layer {prefix}{layer.name!r} ({type(layer).__name__}); "
+                      f"counted as 0 (register one with rice_prune.prune.register_layer({type(layer).__name__}, "
+                      "flops=...))")
+        flops = 0
+    else: flops = int(rule(layer, ins, outs))
+    return dict(name=prefix + layer.name, layer=layer, type=type(layer).__name__,
+                output_shape=outs[0] if len(outs) == 1 else outs, flops=flops)
+
 def _walk(model, inputs, rows:list, prefix:str):
     "Run `model`'s graph on symbolic `inputs`, appending a row per layer call to `rows`; return the outputs."
     def visit(layer):
         def run(*args, **kwargs):
             if _has_graph(layer): return _walk(layer, args[0], rows, f'{prefix}{layer.name}/')
             outputs = layer.compute_output_spec(*args, **kwargs)
-            ins, outs = _shapes((args, kwargs)), _shapes(outputs)
-            rule = flops_rule_for(layer)
-            if rule is None:
-                warnings.warn(f"count_flops: no FLOPs rule for layer {prefix}{layer.name!r} ({type(layer).__name__}); "
-                              f"counted as 0 (register one with rice_prune.prune.register_layer({type(layer).__name__}, "
-                              "flops=...))")
-                flops = 0
-            else: flops = int(rule(layer, ins, outs))
-            rows.append(dict(name=prefix + layer.name, layer=layer, type=type(layer).__name__,
-                             output_shape=outs[0] if len(outs) == 1 else outs, flops=flops))
+            rows.append(_row(layer, _shapes((args, kwargs)), _shapes(outputs), prefix))
             return outputs
         return run
     graph = functional_of(model)
@@ -274,10 +277,41 @@ def _walk(model, inputs, rows:list, prefix:str):
         return x
     return run_through_graph(graph, inputs, visit)
 
+def _open_batch(shape) -> bool: return len(shape) > 0 and shape[0] is None and None not in shape[1:]
+
+def _computed_calls(graph):
+    "The calls of functional `graph` in the order Keras runs them (as `run_through_graph` does)."
+    depths, done = nodes_by_depth(graph), {id(t) for t in graph.inputs}
+    for depth in sorted(depths, reverse=True):
+        for node in depths[depth]:
+            if node.is_input or node.operation is None or any(id(t) not in done for t in node.input_tensors): continue
+            yield node
+            done.update(id(t) for t in node.outputs)
+
+def _shapes_stored(graph, shapes:list) -> bool:
+    "True if `graph`'s stored shapes are what a run on inputs of `shapes` gives, the batch axis aside."
+    if [tuple(t.shape) for t in graph.inputs] != [(None, *s[1:]) for s in shapes]: return False
+    for node in _computed_calls(graph):
+        if not all(_open_batch(t.shape) for t in [*node.input_tensors, *node.outputs]): return False
+        if _has_graph(node.operation):
+            inner = functional_of(node.operation)
+            if inner is None or not _shapes_stored(inner, [tuple(t.shape) for t in node.input_tensors]): return False
+    return True
+
+def _read_graph(graph, batch_size:int, rows:list, prefix:str):
+    "`_walk` from the shapes `graph` stores (see `_shapes_stored`), the batch axis set to `batch_size`."
+    for node in _computed_calls(graph):
+        op = node.operation
+        if _has_graph(op): _read_graph(functional_of(op), batch_size, rows, f'{prefix}{op.name}/')
+        else: rows.append(_row(op, [(batch_size, *t.shape[1:]) for t in node.input_tensors],
+                               [(batch_size, *t.shape[1:]) for t in node.outputs], prefix))
+
 def _layer_rows(model, fn:str, batch_size:int, input_shape) -> list:
-    shapes = _input_shapes(model, fn, batch_size, input_shape)
+    shapes, graph, rows = _input_shapes(model, fn, batch_size, input_shape), functional_of(model), []
+    if graph is not None and _shapes_stored(graph, shapes):
+        _read_graph(graph, shapes[0][0], rows, '')
+        return rows
     specs = [keras.KerasTensor(shape, dtype=t.dtype) for shape, t in zip(shapes, model.inputs)]
-    rows = []
     _walk(model, specs if len(specs) > 1 else specs[0], rows, '')
     return rows
 

@@ -52,6 +52,11 @@ class Importance:
     def __repr__(self): return f"{type(self).__name__}({self.name!r})"
 
 # %% ../../nbs/14_importance.ipynb #6a6996b6
+def _row_norms(w:np.ndarray, p:int) -> np.ndarray:
+    "The p-norm (1 or 2) of every row of `w`, summed in float64 without a float64 copy of all of `w`."
+    return (np.add.reduce(np.abs(w), axis=1, dtype=np.float64) if p == 1
+            else np.sqrt(np.add.reduce(np.square(w, dtype=np.float64), axis=1)))
+
 class MagnitudeImportance(Importance):
     "The p-norm of each filter's kernel weights (p=1: Li et al.'s L1 criterion)."
     def __init__(self,
@@ -64,8 +69,7 @@ class MagnitudeImportance(Importance):
 
     def score(self, graph, data=None, layers=None):
         # layer by layer: the layers that stay whole, such as VGG16's 400 MB classifier, are never read
-        return {name: np.linalg.norm(graph.filter_weights(name).astype(np.float64), ord=self.p, axis=1)
-                for name in self._scored(graph, layers)}
+        return {name: _row_norms(graph.filter_weights(name), self.p) for name in self._scored(graph, layers)}
 
 # %% ../../nbs/14_importance.ipynb #fa7166dd
 def _distance_sums(w:np.ndarray, p:int, block:int=1 << 22) -> np.ndarray:

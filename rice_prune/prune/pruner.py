@@ -166,15 +166,20 @@ def _unit_keeper(group, min_filters:int) -> Callable:
         return True
     return may_go
 
+def _going(group, min_filters:int, ranked:np.ndarray) -> np.ndarray:
+    "Bool per unit of `ranked`, taken in that order: may it go, with the units before it that may?"
+    if all(len(u) == group.size for u in group.unit_of.values()) and \
+            all((np.bincount(u, minlength=group.size) == 1).all() for u in group.unit_of.values()):
+        # every producer has a filter in every unit, once (the usual group): only the count matters
+        return np.arange(len(ranked)) < group.size - min(min_filters, group.size)
+    may_go = _unit_keeper(group, min_filters)
+    return np.array([may_go(u) for u in np.asarray(ranked).tolist()], dtype=bool)
+
 def _lowest(scores:np.ndarray, candidates:np.ndarray, k:int, group=None, min_filters:int=1) -> np.ndarray:
     "The `k` candidates with the lowest scores (ties: the lower index first); with `group`, none that would leave one of its producers fewer than `min_filters` filters."
     order = candidates[np.argsort(scores[candidates], kind='stable')]
-    if group is None: return np.sort(order[:k])
-    may_go, chosen = _unit_keeper(group, min_filters), []
-    for unit in order.tolist():
-        if len(chosen) == k: break
-        if may_go(unit): chosen.append(unit)
-    return np.sort(np.array(chosen, dtype=np.int64))
+    if group is not None: order = order[_going(group, min_filters, order)]
+    return np.sort(order[:k]).astype(np.int64)
 
 def _missing_scores(group, criterion:str) -> ValueError:
     return ValueError(f"criterion {criterion!r} gives no score for layer(s) {', '.join(map(repr, group.layers))} "
@@ -271,6 +276,9 @@ def _out_channels(layer) -> int|None:
     "Filters of a convolution (or of a registered layer such as an Inception module as a whole), units of a Dense layer."
     n = layer_filters(layer)
     if n is not None: return n
+    if type(layer).__module__.startswith('keras.'):  # Keras' own layers keep their configuration as attributes
+        n = getattr(layer, 'filters', getattr(layer, 'units', None))
+        return int(n) if isinstance(n, numbers.Integral) and not isinstance(n, bool) else None
     config = layer.get_config() if hasattr(layer, 'get_config') else {}
     for key in ('filters', 'units'):
         if isinstance(config.get(key), numbers.Integral): return int(config[key])
@@ -369,15 +377,13 @@ def _allocation_order(graph:ChannelGraph, scores:dict|None, ignored, round_to, m
         if np.isnan(s[candidates]).any(): raise _missing_scores(g, criterion)
         mean = s[candidates].mean()
         norm[g.index] = s / mean if mean > 0 else s
-        ranked = candidates[np.argsort(norm[g.index][candidates], kind='stable')].tolist()  # least important first
+        ranked = candidates[np.argsort(norm[g.index][candidates], kind='stable')]  # least important first
         # every producer keeps min_filters (a branch of a concatenation owns only some units): the units that would
         # break that, in this order, never go; they close the order and the group's fewest width counts them
-        may_go = _unit_keeper(g, min_filters)
-        goes = [may_go(u) for u in ranked]  # once per unit, in order: the keeper counts what each producer has left
-        allowed = [u for u, ok in zip(ranked, goes) if ok]
-        if not allowed: continue
-        order[g.index] = np.array(allowed + [u for u, ok in zip(ranked, goes) if not ok], dtype=np.int64)
-        fewest[g.index] = _fewest(g, len(allowed), round_to, min_filters, max_ratio)
+        goes = _going(g, min_filters, ranked)
+        if not goes.any(): continue
+        order[g.index] = np.concatenate([ranked[goes], ranked[~goes]]).astype(np.int64)
+        fewest[g.index] = _fewest(g, int(goes.sum()), round_to, min_filters, max_ratio)
     return order, norm, fewest
 
 def allocate_units(graph:ChannelGraph, # the model's channel graph
