@@ -70,6 +70,14 @@ def _registers(*classes): # the layer classes (and their subclasses) the rule ha
 def _channels_last(layer) -> bool:
     return getattr(layer, 'data_format', 'channels_last') in ('channels_last', None)
 
+def _read_weights(layer) -> list:
+    "`layer.get_weights()` without the copies: read-only views of the variables' values, to slice or read from."
+    # a network's weights are read whole once per prune; copying them first costs as much again in fresh memory
+    # (ConvNeXtXLarge: 1.4 GB); the twin's variables are still made from copies (`_take`, `_GivenValue`)
+    views = [np.asarray(keras.ops.convert_to_tensor(v)) for v in layer.weights]
+    for w in views: w.flags.writeable = False
+    return views
+
 def _take(w:np.ndarray, mask:np.ndarray, axis:int) -> np.ndarray:
     "The entries of `w` along `axis` where `mask` is True (integer `take`: several times faster than a boolean index)."
     return w if mask.all() else np.take(w, np.flatnonzero(mask), axis=axis)
@@ -155,7 +163,7 @@ class NormalizationRule(ChannelRule):
             config.update(mean=_slice_values(layer.input_mean, mask), variance=_slice_values(layer.input_variance, mask))
         return layer.__class__.from_config(config)
     def new_weights(self, g, layer, keep):  # adapted statistics are weights (mean, variance, count)
-        return _slice_last(layer.get_weights(), keep(g.inputs_of(layer)[0]))
+        return _slice_last(_read_weights(layer), keep(g.inputs_of(layer)[0]))
     def set_weights(self, g, layer, twin, keep):
         super().set_weights(g, layer, twin, keep)
         twin.finalize_state()  # the layer reads its statistics through tensors made from the weights
@@ -166,7 +174,7 @@ class BatchNormRule(ChannelRule):
     has_channel_weights = True
     def unsupported(self, layer, call):
         if layer.axis not in (-1, len(call.input_shapes[0]) - 1): return f"axis={layer.axis} is not the channel axis"
-    def new_weights(self, g, layer, keep): return _slice_last(layer.get_weights(), keep(g.inputs_of(layer)[0]))
+    def new_weights(self, g, layer, keep): return _slice_last(_read_weights(layer), keep(g.inputs_of(layer)[0]))
 
 @_registers(L.PReLU)
 class PReLURule(BatchNormRule):
@@ -197,7 +205,7 @@ class ProducerRule(ChannelRule):
 
     def kernel_and_bias(self, layer, in_mask, out_mask) -> list:
         "Kernel sliced on input and output channels, bias on output channels (kernel axes: ..., in, out)."
-        kernel, *rest = layer.get_weights()
+        kernel, *rest = _read_weights(layer)
         return [_take(_take(kernel, out_mask, -1), in_mask, -2)] + [_take(b, out_mask, 0) for b in rest]
 
     def new_weights(self, g, layer, keep):
@@ -205,7 +213,7 @@ class ProducerRule(ChannelRule):
 
     def filter_weights(self, layer) -> np.ndarray:
         "The kernel as a matrix with one row per filter."
-        kernel = layer.get_weights()[0]
+        kernel = _read_weights(layer)[0]
         return kernel.reshape(-1, kernel.shape[-1]).T  # a view: the filter axis is last
 
 @_registers(L.Conv1D, L.Conv2D, L.Conv3D)
@@ -220,10 +228,10 @@ class DenseRule(ProducerRule):
 class ConvTransposeRule(ProducerRule):
     "Transposed convolutions: kernel axes are (..., out, in)."
     def kernel_and_bias(self, layer, in_mask, out_mask):
-        kernel, *rest = layer.get_weights()
+        kernel, *rest = _read_weights(layer)
         return [_take(_take(kernel, in_mask, -1), out_mask, -2)] + [_take(b, out_mask, 0) for b in rest]
     def filter_weights(self, layer):
-        kernel = layer.get_weights()[0]
+        kernel = _read_weights(layer)[0]
         return np.moveaxis(kernel, -2, 0).reshape(kernel.shape[-2], -1)
 
 @_registers(L.SeparableConv1D, L.SeparableConv2D)
@@ -231,12 +239,12 @@ class SeparableConvRule(ProducerRule):
     "Depthwise kernel (..., in, multiplier), pointwise kernel (..., in × multiplier, out), bias (out)."
     def new_weights(self, g, layer, keep):
         in_mask, out_mask = keep(g.inputs_of(layer)[0]), keep(g.producer_ids(layer))
-        depthwise, pointwise, *rest = layer.get_weights()
+        depthwise, pointwise, *rest = _read_weights(layer)
         rows = np.repeat(in_mask, depthwise.shape[-1])  # pointwise input c*multiplier + m comes from channel c
         return ([_take(depthwise, in_mask, -2), _take(_take(pointwise, out_mask, -1), rows, -2)]
                 + [_take(b, out_mask, 0) for b in rest])
     def filter_weights(self, layer):
-        pointwise = layer.get_weights()[1]
+        pointwise = _read_weights(layer)[1]
         return pointwise.reshape(-1, pointwise.shape[-1]).T
 
 @_registers(L.DepthwiseConv1D, L.DepthwiseConv2D)
@@ -248,7 +256,7 @@ class DepthwiseConvRule(ChannelRule):
     def trace(self, g, call): return [np.repeat(call.inputs[0], call.layer.depth_multiplier)]
     def new_weights(self, g, layer, keep):
         in_mask = keep(g.inputs_of(layer)[0])
-        kernel, *rest = layer.get_weights()
+        kernel, *rest = _read_weights(layer)
         return [_take(kernel, in_mask, -2)] + [_take(b, np.repeat(in_mask, layer.depth_multiplier), 0) for b in rest]
 
 # %% ../../nbs/13_graph.ipynb #bd2fb590
@@ -668,6 +676,11 @@ class _GivenValue(keras.initializers.Initializer):
     def __init__(self, value): self.value = value
     def __call__(self, shape, dtype=None):
         value, self.value = self.value, None  # the variable keeps its initializer: it mustn't keep a copy of the weights
+        if isinstance(value, np.ndarray) and not value.flags.writeable:
+            # a weight kept whole is still a view of the original's (`_read_weights`): copy it, with numpy, whose
+            # large arrays get huge pages (TensorFlow copying it into its own memory faults in 4 KB pages: VGG16's
+            # 400 MB Dense layer took 0.5-1 s longer)
+            value = np.array(value)
         return keras.ops.convert_to_tensor(value, dtype=dtype)
 
 class _Rebuilder:
