@@ -36,7 +36,7 @@ def one(name:str, size:int) -> dict:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('names', nargs='*', help="keras.applications builders (default: those over 5 s in zoo_224.csv)")
+    p.add_argument('names', nargs='*', help="keras.applications builders (default: those over 4 s in zoo_224.csv)")
     p.add_argument('--size', type=int, default=224)
     p.add_argument('--rounds', type=int, default=3, help='interleaved rounds: every builder once per round')
     p.add_argument('--out', default='bench/results/zoo/floor_224.csv')

@@ -12,9 +12,10 @@ from pathlib import Path
 import keras
 
 # %% auto #0
-__all__ = ['sublayers', 'is_functional', 'functional_of', 'nodes_by_depth', 'inputs_struct', 'outputs_struct', 'call_arguments',
-           'keras_history_op', 'run_through_graph', 'op_classes', 'application_layers', 'ensure_monitor_op',
-           'reset_initial_epoch', 'backup_epoch', 'backup_damage', 'build_for_fit', 'op_determinism']
+__all__ = ['sublayers', 'is_functional', 'functional_of', 'nodes_by_depth', 'calls_in_order', 'inputs_struct', 'outputs_struct',
+           'call_arguments', 'keras_history_op', 'run_through_graph', 'op_classes', 'application_layers',
+           'ensure_monitor_op', 'reset_initial_epoch', 'backup_epoch', 'backup_damage', 'build_for_fit',
+           'op_determinism']
 
 # %% ../nbs/04_compat.ipynb #1ea5d0d7
 def sublayers(layer, # a Keras layer or model
@@ -43,6 +44,14 @@ def nodes_by_depth(model:keras.Model, # a functional model (see `functional_of`)
     "The nodes (layer calls) of `model`'s graph by depth."
     # private: the graph's nodes in dependency order have no public accessor
     return model._nodes_by_depth
+
+def calls_in_order(model:keras.Model, # a functional model (see `functional_of`)
+                  ): # a generator of nodes
+    "The calls (nodes) of `model`'s graph, inputs left out, each after the calls it reads from: the order Keras runs them."
+    depths = nodes_by_depth(model)
+    for depth in sorted(depths, reverse=True):
+        for node in depths[depth]:
+            if not node.is_input and node.operation is not None: yield node
 
 def inputs_struct(model:keras.Model) -> object:
     "The input tensors of functional `model`, in the structure (list, dict, single tensor) the model was built with."

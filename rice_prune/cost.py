@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from keras import layers as L
 
-from .compat import application_layers, functional_of, nodes_by_depth, op_classes, run_through_graph
+from .compat import application_layers, calls_in_order, functional_of, op_classes, run_through_graph
 from .prune.layers import check_model, flops_rule_for, layer_filters, register_layer
 
 # %% ../nbs/07_cost.ipynb #f2665f2e
@@ -279,19 +279,10 @@ def _walk(model, inputs, rows:list, prefix:str):
 
 def _open_batch(shape) -> bool: return len(shape) > 0 and shape[0] is None and None not in shape[1:]
 
-def _computed_calls(graph):
-    "The calls of functional `graph` in the order Keras runs them (as `run_through_graph` does)."
-    depths, done = nodes_by_depth(graph), {id(t) for t in graph.inputs}
-    for depth in sorted(depths, reverse=True):
-        for node in depths[depth]:
-            if node.is_input or node.operation is None or any(id(t) not in done for t in node.input_tensors): continue
-            yield node
-            done.update(id(t) for t in node.outputs)
-
 def _shapes_stored(graph, shapes:list) -> bool:
     "True if `graph`'s stored shapes are what a run on inputs of `shapes` gives, the batch axis aside."
     if [tuple(t.shape) for t in graph.inputs] != [(None, *s[1:]) for s in shapes]: return False
-    for node in _computed_calls(graph):
+    for node in calls_in_order(graph):
         if not all(_open_batch(t.shape) for t in [*node.input_tensors, *node.outputs]): return False
         if _has_graph(node.operation):
             inner = functional_of(node.operation)
@@ -300,7 +291,7 @@ def _shapes_stored(graph, shapes:list) -> bool:
 
 def _read_graph(graph, batch_size:int, rows:list, prefix:str):
     "`_walk` from the shapes `graph` stores (see `_shapes_stored`), the batch axis set to `batch_size`."
-    for node in _computed_calls(graph):
+    for node in calls_in_order(graph):
         op = node.operation
         if _has_graph(op): _read_graph(functional_of(op), batch_size, rows, f'{prefix}{op.name}/')
         else: rows.append(_row(op, [(batch_size, *t.shape[1:]) for t in node.input_tensors],

@@ -15,7 +15,7 @@ import keras
 from keras import layers as L
 from fastcore.basics import patch
 
-from ..compat import (functional_of, nodes_by_depth, inputs_struct, outputs_struct, call_arguments, keras_history_op, op_classes,
+from ..compat import (calls_in_order, functional_of, inputs_struct, outputs_struct, call_arguments, keras_history_op, op_classes,
                               application_layers)
 from .layers import ChannelRule, LayerCall, check_model, named_layers, register_layer, channel_rule_for
 
@@ -473,25 +473,22 @@ class ChannelGraph:
 def _trace_graph(self:ChannelGraph, graph, inputs:list) -> list:
     "Trace functional `graph` (nested models included) on the channel ids `inputs`; the ids of its outputs."
     ids_of = {id(t): ids for t, ids in zip(graph.inputs, inputs)}
-    depths = nodes_by_depth(graph)
-    for depth in sorted(depths, reverse=True):
-        for node in depths[depth]:
-            op = node.operation
-            if node.is_input or op is None: continue
-            ins = [ids_of[id(t)] for t in node.input_tensors]
-            if isinstance(op, keras.Model):
-                self._model_inputs.setdefault(id(op), ins)
-                outs = self._trace_graph(_graph_of(op), ins)
-            else: outs = self._trace_call(op, ins, [tuple(t.shape) for t in node.input_tensors],
-                                          [tuple(t.shape) for t in node.outputs])
-            if len(outs) != len(node.outputs):
-                raise RuntimeError(f"internal error: {self._name(op)!r} traced {len(outs)} outputs, has {len(node.outputs)}")
-            for t, ids in zip(node.outputs, outs):
-                width = t.shape[-1] if len(t.shape) else 1
-                if len(ids) != width:
-                    raise RuntimeError(f"internal error: layer {self._name(op)!r} ({type(op).__name__}) traced "
-                                       f"{len(ids)} channels for an output with {width}")
-                ids_of[id(t)] = ids
+    for node in calls_in_order(graph):
+        op = node.operation
+        ins = [ids_of[id(t)] for t in node.input_tensors]
+        if isinstance(op, keras.Model):
+            self._model_inputs.setdefault(id(op), ins)
+            outs = self._trace_graph(_graph_of(op), ins)
+        else: outs = self._trace_call(op, ins, [tuple(t.shape) for t in node.input_tensors],
+                                      [tuple(t.shape) for t in node.outputs])
+        if len(outs) != len(node.outputs):
+            raise RuntimeError(f"internal error: {self._name(op)!r} traced {len(outs)} outputs, has {len(node.outputs)}")
+        for t, ids in zip(node.outputs, outs):
+            width = t.shape[-1] if len(t.shape) else 1
+            if len(ids) != width:
+                raise RuntimeError(f"internal error: layer {self._name(op)!r} ({type(op).__name__}) traced "
+                                   f"{len(ids)} channels for an output with {width}")
+            ids_of[id(t)] = ids
     return [ids_of[id(t)] for t in graph.outputs]
 
 @patch
@@ -742,13 +739,11 @@ class _Rebuilder:
         if isinstance(model, keras.Sequential):
             new = keras.Sequential([inputs[0]] + [self.twin(layer) for layer in model.layers], name=model.name)
         else:
-            tensors, depths = {id(t): x for t, x in zip(graph.inputs, inputs)}, nodes_by_depth(graph)
-            for depth in sorted(depths, reverse=True):
-                for node in depths[depth]:
-                    if node.is_input or node.operation is None: continue
-                    args, kwargs = call_arguments(node, tensors)
-                    outputs = self.twin(node.operation)(*args, **kwargs)
-                    for t, y in zip(node.outputs, keras.tree.flatten(outputs)): tensors[id(t)] = y
+            tensors = {id(t): x for t, x in zip(graph.inputs, inputs)}
+            for node in calls_in_order(graph):
+                args, kwargs = call_arguments(node, tensors)
+                outputs = self.twin(node.operation)(*args, **kwargs)
+                for t, y in zip(node.outputs, keras.tree.flatten(outputs)): tensors[id(t)] = y
             new = keras.Model(keras.tree.map_structure(lambda t: tensors[id(t)], inputs_struct(graph)),
                               keras.tree.map_structure(lambda t: tensors[id(t)], outputs_struct(graph)), name=model.name)
         self.pairs[slot] = (model, new)

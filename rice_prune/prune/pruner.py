@@ -168,8 +168,7 @@ def _unit_keeper(group, min_filters:int) -> Callable:
 
 def _going(group, min_filters:int, ranked:np.ndarray) -> np.ndarray:
     "Bool per unit of `ranked`, taken in that order: may it go, with the units before it that may?"
-    if all(len(u) == group.size for u in group.unit_of.values()) and \
-            all((np.bincount(u, minlength=group.size) == 1).all() for u in group.unit_of.values()):
+    if all((np.bincount(u, minlength=group.size) == 1).all() for u in group.unit_of.values()):
         # every producer has a filter in every unit, once (the usual group): only the count matters
         return np.arange(len(ranked)) < group.size - min(min_filters, group.size)
     may_go = _unit_keeper(group, min_filters)
