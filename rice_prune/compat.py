@@ -10,12 +10,13 @@ import json
 from pathlib import Path
 
 import keras
+import numpy as np
 
 # %% auto #0
-__all__ = ['sublayers', 'is_functional', 'functional_of', 'nodes_by_depth', 'calls_in_order', 'inputs_struct', 'outputs_struct',
-           'call_arguments', 'keras_history_op', 'run_through_graph', 'op_classes', 'application_layers',
-           'ensure_monitor_op', 'reset_initial_epoch', 'backup_epoch', 'backup_damage', 'build_for_fit',
-           'op_determinism']
+__all__ = ['TENSOR_ALIGNMENT', 'sublayers', 'is_functional', 'functional_of', 'nodes_by_depth', 'calls_in_order', 'inputs_struct',
+           'outputs_struct', 'call_arguments', 'keras_history_op', 'run_through_graph', 'op_classes',
+           'application_layers', 'ensure_monitor_op', 'reset_initial_epoch', 'backup_epoch', 'backup_damage',
+           'build_for_fit', 'op_determinism', 'aligned_empty', 'tensor_over']
 
 # %% ../nbs/04_compat.ipynb #1ea5d0d7
 def sublayers(layer, # a Keras layer or model
@@ -169,3 +170,29 @@ def op_determinism(enabled:bool=True, # turn TensorFlow's deterministic ops on f
     try: yield
     finally:
         if enabled and not before: tf_config.disable_op_determinism()
+
+# %% ../nbs/04_compat.ipynb #d1a90002
+TENSOR_ALIGNMENT = 64  # bytes: how TensorFlow's CPU allocator aligns tensors, which its kernels may assume
+
+def aligned_empty(shape:tuple, # the array's shape
+                  dtype='float32', # its numpy dtype
+                 ) -> np.ndarray: # uninitialised, C-contiguous, its data `TENSOR_ALIGNMENT`-byte aligned
+    "An empty numpy array laid out as TensorFlow lays out its own tensors, so that `tensor_over` can share it."
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(size + TENSOR_ALIGNMENT, np.uint8)
+    start = -raw.ctypes.data % TENSOR_ALIGNMENT
+    return raw[start:start + size].view(dtype).reshape(shape)
+
+def tensor_over(array:np.ndarray, # C-contiguous and aligned (see `aligned_empty`); nothing may write to it afterwards
+               ): # a TensorFlow tensor of the same values, over the same memory
+    "A TensorFlow tensor over `array`'s memory, without a copy: a variable created from it keeps that memory."
+    # DLPack is TensorFlow's public no-copy import; that a variable adopts its initial tensor's buffer is how
+    # TensorFlow behaves, not a promise: if that changes, the variable gets a copy and only speed is lost
+    import tensorflow as tf
+    if not isinstance(array, np.ndarray) or not array.flags.c_contiguous or array.ctypes.data % TENSOR_ALIGNMENT:
+        raise ValueError(f"tensor_over needs a C-contiguous numpy array aligned to {TENSOR_ALIGNMENT} bytes "
+                         f"(from aligned_empty), got {type(array).__name__}"
+                         + (f" at address {array.ctypes.data} (mod {TENSOR_ALIGNMENT}: "
+                            f"{array.ctypes.data % TENSOR_ALIGNMENT})" if isinstance(array, np.ndarray) else ''))
+    return tf.experimental.dlpack.from_dlpack(array.__dlpack__())

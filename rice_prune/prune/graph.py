@@ -6,17 +6,19 @@
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 import keras
+import tensorflow as tf
 from keras import layers as L
 from fastcore.basics import patch
 
 from ..compat import (calls_in_order, functional_of, inputs_struct, outputs_struct, call_arguments, keras_history_op, op_classes,
-                              application_layers)
+                              application_layers, aligned_empty, tensor_over)
 from .layers import ChannelRule, LayerCall, check_model, named_layers, register_layer, channel_rule_for
 
 # %% auto #0
@@ -73,14 +75,29 @@ def _channels_last(layer) -> bool:
 def _read_weights(layer) -> list:
     "`layer.get_weights()` without the copies: read-only views of the variables' values, to slice or read from."
     # a network's weights are read whole once per prune; copying them first costs as much again in fresh memory
-    # (ConvNeXtXLarge: 1.4 GB); the twin's variables are still made from copies (`_take`, `_GivenValue`)
-    views = [np.asarray(keras.ops.convert_to_tensor(v)) for v in layer.weights]
+    # (ConvNeXtXLarge: 1.4 GB) and time (NASNetLarge: 0.7 s). `get_weights`, `np.asarray` of a variable and
+    # `keras.ops.convert_to_numpy` all copy; a TensorFlow tensor read from the variable hands numpy its buffer
+    # (TensorFlow copies on the next write while the view is alive). The twin's variables are still made from
+    # copies (`_take`, `_GivenValue`)
+    views = [np.asarray(tf.convert_to_tensor(v.value)) for v in layer.weights]
     for w in views: w.flags.writeable = False
     return views
 
+_FRESH = weakref.WeakValueDictionary()  # id -> an array `_fresh` made: the twin's variable may take its memory
+
+def _fresh(shape, dtype) -> np.ndarray:
+    "An empty array that the variable created with it may keep (see `_GivenValue`): the engine's, never written later."
+    array = aligned_empty(tuple(shape), dtype)
+    _FRESH[id(array)] = array
+    return array
+
 def _take(w:np.ndarray, mask:np.ndarray, axis:int) -> np.ndarray:
     "The entries of `w` along `axis` where `mask` is True (integer `take`: several times faster than a boolean index)."
-    return w if mask.all() else np.take(w, np.flatnonzero(mask), axis=axis)
+    if mask.all(): return w
+    idx = np.flatnonzero(mask)
+    shape = list(w.shape); shape[axis] = len(idx)
+    # mode='clip' writes straight into `out` (the default buffers it first); the indices are in range anyway
+    return np.take(w, idx, axis=axis, out=_fresh(shape, w.dtype), mode='clip')
 
 def _slice_last(weights:list, mask:np.ndarray) -> list:
     "Slice every weight whose last axis has one entry per channel; leave broadcast (size-1) axes alone."
@@ -673,12 +690,19 @@ class _GivenValue(keras.initializers.Initializer):
     def __init__(self, value): self.value = value
     def __call__(self, shape, dtype=None):
         value, self.value = self.value, None  # the variable keeps its initializer: it mustn't keep a copy of the weights
-        if isinstance(value, np.ndarray) and not value.flags.writeable:
-            # a weight kept whole is still a view of the original's (`_read_weights`): copy it, with numpy, whose
-            # large arrays get huge pages (TensorFlow copying it into its own memory faults in 4 KB pages: VGG16's
-            # 400 MB Dense layer took 0.5-1 s longer)
-            value = np.array(value)
-        return keras.ops.convert_to_tensor(value, dtype=dtype)
+        standard = keras.backend.standardize_dtype
+        if not isinstance(value, np.ndarray) or (dtype is not None and standard(value.dtype) != standard(dtype)):
+            return keras.ops.convert_to_tensor(value, dtype=dtype)
+        if _FRESH.pop(id(value), None) is not value:
+            if value.flags.writeable: return keras.ops.convert_to_tensor(value)  # a rule's own array: copied
+            # a weight kept whole is a view of the original's (`_read_weights`): copied once, by numpy, whose large
+            # arrays get huge pages (TensorFlow's copies fault in 4 KB pages: VGG16's 400 MB Dense layer took
+            # 0.5-1 s longer), into memory the variable keeps
+            fresh = aligned_empty(value.shape, value.dtype)
+            np.copyto(fresh, value)
+            value = fresh
+        # a slice `_take` just made, used once: the variable keeps its memory, no second copy (ConvNeXtXLarge: 1 GB)
+        return tensor_over(value)
 
 class _Rebuilder:
     "Builds the twin of a model for the channels that `keep` keeps."
