@@ -8,8 +8,10 @@ with 2 threads, like `bench_zoo.py`: build it (`weights=None`, ImageNet head),
 time the first `prune_filters(model, 0.3)`, then time `keras.models.clone_model` of the pruned model, twice. A clone
 is the same network constructed again through Keras's public API: every layer made from its config, called on
 symbolic inputs, every variable created (and filled by its initializer). No pruner that returns a new Keras model
-can take less than constructing it, so the clone is a floor for the first prune on this machine (the first clone pays
-TensorFlow's first-time costs for the pruned shapes, as the first prune does; the second shows them paid).
+can take less than constructing it, so the clone is a floor for the first prune on this machine, and a low one: the
+clone's variables have the names and shapes the prune has just created, so TensorFlow's first-time cost for each new
+variable (`variable_cost.py`) is already paid for it, while a first prune pays it (or, since `VariableWarmup`, has
+it paid on the second core while it constructs the layers).
 
 A first call on this machine moves by ±20 % from one process to the next, so the builders are measured in
 `--rounds` interleaved rounds (every builder once per round, a fresh process each time); the summary gives each

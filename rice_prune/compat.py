@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import queue
+import threading
 from pathlib import Path
 
 import keras
@@ -16,7 +18,7 @@ import numpy as np
 __all__ = ['TENSOR_ALIGNMENT', 'sublayers', 'is_functional', 'functional_of', 'nodes_by_depth', 'calls_in_order', 'inputs_struct',
            'outputs_struct', 'call_arguments', 'keras_history_op', 'run_through_graph', 'op_classes',
            'application_layers', 'ensure_monitor_op', 'reset_initial_epoch', 'backup_epoch', 'backup_damage',
-           'build_for_fit', 'op_determinism', 'aligned_empty', 'tensor_over']
+           'build_for_fit', 'op_determinism', 'aligned_empty', 'tensor_over', 'variable_handle_attrs', 'VariableWarmup']
 
 # %% ../nbs/04_compat.ipynb #1ea5d0d7
 def sublayers(layer, # a Keras layer or model
@@ -196,3 +198,44 @@ def tensor_over(array:np.ndarray, # C-contiguous and aligned (see `aligned_empty
                          + (f" at address {array.ctypes.data} (mod {TENSOR_ALIGNMENT}: "
                             f"{array.ctypes.data % TENSOR_ALIGNMENT})" if isinstance(array, np.ndarray) else ''))
     return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
+
+# %% ../nbs/04_compat.ipynb #d1a90008
+def variable_handle_attrs(path:str, # the variable's path as Keras makes it, 'layer_name/weight_name'
+                          shape:tuple, # the variable's shape
+                          dtype='float32', # its dtype
+                         ) -> dict: # keyword arguments of `tf.raw_ops.VarHandleOp`
+    "The attributes of the op that TensorFlow runs to make the handle of the variable at `path`, created eagerly."
+    import tensorflow as tf
+    from tensorflow.python.eager import context  # private: the reserved shared name that eager variables use
+    return dict(dtype=tf.as_dtype(dtype), shape=[int(d) for d in shape], container='',
+                shared_name=context.anonymous_name(), debug_name=f"{path}/")
+
+class VariableWarmup:
+    "A `with` block in which a background thread prepares TensorFlow for the variables announced with `add`."
+    def __init__(self):
+        self.prepared, self.error = 0, None  # how many were prepared; the exception that stopped the thread, if one did
+        self._queue, self._stopping = queue.SimpleQueue(), False
+        self._thread = threading.Thread(target=self._run, name='rice_prune variable warmup', daemon=True)
+
+    def add(self, path:str, shape:tuple, dtype='float32'):
+        "Announce a variable a layer is about to create (arguments as for `variable_handle_attrs`)."
+        self._queue.put((path, tuple(shape), dtype))
+
+    def _run(self):
+        import tensorflow as tf
+        while (item := self._queue.get()) is not None and not self._stopping:
+            try: tf.raw_ops.VarHandleOp(**variable_handle_attrs(*item))  # the handle is dropped at once
+            except Exception as e:  # only time is lost: the layers create their variables as ever
+                self.error = e
+                return
+            self.prepared += 1
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        # what is still queued is no use any more: the layers made those variables themselves
+        self._stopping = True
+        self._queue.put(None)
+        self._thread.join()

@@ -18,7 +18,7 @@ from keras import layers as L
 from fastcore.basics import patch
 
 from ..compat import (calls_in_order, functional_of, inputs_struct, outputs_struct, call_arguments, keras_history_op, op_classes,
-                              application_layers, aligned_empty, tensor_over)
+                              application_layers, aligned_empty, tensor_over, VariableWarmup)
 from .layers import ChannelRule, LayerCall, check_model, named_layers, register_layer, channel_rule_for
 
 # %% auto #0
@@ -706,11 +706,11 @@ class _GivenValue(keras.initializers.Initializer):
 
 class _Rebuilder:
     "Builds the twin of a model for the channels that `keep` keeps."
-    def __init__(self, graph:ChannelGraph, keep:Callable):
-        self.g, self.keep, self.twins, self.pairs, self.initializers = graph, keep, {}, [], []
+    def __init__(self, graph:ChannelGraph, keep:Callable, warmup:VariableWarmup|None=None):
+        self.g, self.keep, self.warmup, self.twins, self.pairs, self.initializers = graph, keep, warmup, {}, [], []
         self.given = {}  # id(twin) -> (its weights, id(variable) -> the index of the weight it was created with)
 
-    def twin(self, op):
+    def twin(self, op, scope:str=''):  # scope: the name scope its variables are created in (Sequential: the model's)
         if id(op) not in self.twins:
             if isinstance(op, keras.Model): self.twins[id(op)] = self.model(op)
             else:
@@ -721,7 +721,12 @@ class _Rebuilder:
                 self._zero_initializers(new)
                 if new is not op and isinstance(new, L.Layer) and not new.built \
                         and type(rule).set_weights is ChannelRule.set_weights:
-                    self._give_weights(new, rule.new_weights(self.g, op, self.keep))
+                    weights = rule.new_weights(self.g, op, self.keep)
+                    # the twin's weights have the original's names (in `get_weights` order): TensorFlow can prepare
+                    # their variables while the layers are constructed (`VariableWarmup`)
+                    if self.warmup is not None:
+                        for v, w in zip(op.weights, weights): self.warmup.add(f"{scope}{new.name}/{v.name}", w.shape, v.dtype)
+                    self._give_weights(new, weights)
         return self.twins[id(op)]
 
     def _give_weights(self, layer, weights:list):
@@ -761,10 +766,15 @@ class _Rebuilder:
         inputs = [keras.Input(batch_shape=tuple(t.shape[:-1]) + (width(t, k),), dtype=t.dtype,
                               name=keras_history_op(t).name) for k, t in enumerate(graph.inputs)]
         if isinstance(model, keras.Sequential):
-            new = keras.Sequential([inputs[0]] + [self.twin(layer) for layer in model.layers], name=model.name)
+            # a Sequential builds its layers in its own name scope when it is constructed
+            new = keras.Sequential([inputs[0]] + [self.twin(layer, f"{model.name}/") for layer in model.layers],
+                                   name=model.name)
         else:
             tensors = {id(t): x for t, x in zip(graph.inputs, inputs)}
-            for node in calls_in_order(graph):
+            nodes = list(calls_in_order(graph))
+            # every layer first, then every call: the warm-up thread gets a head start on the variables' ops
+            for node in nodes: self.twin(node.operation)
+            for node in nodes:
                 args, kwargs = call_arguments(node, tensors)
                 outputs = self.twin(node.operation)(*args, **kwargs)
                 for t, y in zip(node.outputs, keras.tree.flatten(outputs)): tensors[id(t)] = y
@@ -806,8 +816,9 @@ def rebuild(self:ChannelGraph,
         if not keep_root[self._roots[ids]].any():
             raise ValueError(f"removing these filters would leave layer {name!r} with none of its {len(ids)} filters")
     keep = lambda ids: keep_root[self._roots[np.asarray(ids, dtype=np.int64)]]
-    builder = _Rebuilder(self, keep)
-    new = builder.model(self.model)
+    with VariableWarmup() as warmup:
+        builder = _Rebuilder(self, keep, warmup)
+        new = builder.model(self.model)
     builder.finish()
     return new
 
